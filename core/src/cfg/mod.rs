@@ -1,0 +1,2 @@
+//! kamailio.cfg loading: preprocessor, lexer, global parameters,
+//! loadmodule/modparam, routing blocks.

@@ -1,0 +1,11 @@
+//! switchboard-core: everything that is not a scripting language.
+//!
+//! The data path is: socket (`transport`) → parse (`sip`) → routing
+//! (`server`, later the engines) → serialize → socket.
+
+pub mod cfg;
+pub mod log;
+pub mod modules;
+pub mod server;
+pub mod sip;
+pub mod transport;

@@ -1,0 +1,1 @@
+//! Logging set-up (tracing): stderr or syslog, Kamailio debug levels.

@@ -1,0 +1,1 @@
+//! Built-in modules and the parameters each declares.

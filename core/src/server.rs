@@ -1,0 +1,1 @@
+//! The server: glue between transports, the SIP parser and routing.
