@@ -488,7 +488,10 @@ async fn read_loop(t: Arc<Transports>, conn: Arc<Conn>, mut rd: OwnedReadHalf, l
         }
         buf.reserve(want);
         let last = conn.last_activity.load(Ordering::Relaxed);
-        let deadline = st.epoch + Duration::from_millis(last) + st.lifetime;
+        // a huge lifetime (e.g. Duration::MAX for "never") must not overflow
+        let deadline = (st.epoch + Duration::from_millis(last))
+            .checked_add(st.lifetime)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(86400 * 365));
         let mut limited = (&mut rd).take(want as u64);
         tokio::select! {
             r = limited.read_buf(&mut buf) => match r {
