@@ -557,3 +557,27 @@ fn shutdown_joins_everything() {
     assert_eq!(Arc::strong_count(&env.rec), 1, "the handler is released by the workers");
     env.rt.shutdown_timeout(Duration::from_secs(1));
 }
+
+#[test]
+fn tcp_one_connection_handled_in_order_by_one_worker() {
+    let mut c = cfg(&[(Protocol::Tcp, "127.0.0.1:0")]);
+    c.tcp_workers = 4;
+    let env = Env::start(c);
+    let mut s = connect(env.addr(Protocol::Tcp));
+    let n = 300;
+    let mut all = String::new();
+    for i in 0..n {
+        all.push_str(&sip(&format!("QUIET {i}")));
+    }
+    // written in odd-sized pieces so messages straddle reads
+    for piece in all.as_bytes().chunks(777) {
+        s.write_all(piece).unwrap();
+    }
+    wait_for("all messages", || env.msgs().len() == n);
+    let msgs = env.msgs();
+    for (i, m) in msgs.iter().enumerate() {
+        assert_eq!(&m.0[..], sip(&format!("QUIET {i}")).as_bytes(), "message {i} out of order");
+        assert_eq!(m.2, msgs[0].2, "one connection, one worker");
+    }
+    env.stop();
+}

@@ -381,4 +381,36 @@ mod tests {
         two.extend_from_slice(m);
         assert_eq!(run(cfg(65535, false), &[&two]), vec![Ok(m.to_vec()), Ok(m.to_vec())]);
     }
+
+    proptest::proptest! {
+        /// Any sequence of messages and keep-alives, cut anywhere, frames
+        /// back into the same messages.
+        #[test]
+        fn random_splits(bodies in proptest::collection::vec("[a-z\r\n]{0,40}", 1..6),
+                         cuts in proptest::collection::vec(0usize..400, 0..8),
+                         compact in proptest::bool::ANY) {
+            let mut stream = Vec::new();
+            let mut want = Vec::new();
+            for (i, b) in bodies.iter().enumerate() {
+                if i % 2 == 1 {
+                    stream.extend_from_slice(b"\r\n");
+                }
+                let name = if compact { "l" } else { "Content-Length" };
+                let m = format!("MESSAGE sip:x SIP/2.0\r\nVia: v\r\n{name}: {}\r\n\r\n{b}", b.len());
+                stream.extend_from_slice(m.as_bytes());
+                want.push(Ok(m.into_bytes()));
+            }
+            let mut cuts: Vec<usize> = cuts.into_iter().filter(|&c| c < stream.len()).collect();
+            cuts.sort();
+            cuts.dedup();
+            let mut chunks: Vec<&[u8]> = Vec::new();
+            let mut prev = 0;
+            for c in cuts {
+                chunks.push(&stream[prev..c]);
+                prev = c;
+            }
+            chunks.push(&stream[prev..]);
+            proptest::prop_assert_eq!(run(cfg(65535, false), &chunks), want);
+        }
+    }
 }
