@@ -231,7 +231,10 @@ impl Transports {
             return Err(e);
         }
         for (l, local) in tcp_listeners {
-            t.tcp.spawn_listener(&t, l, local)?;
+            if let Err(e) = t.tcp.spawn_listener(&t, l, local) {
+                t.shutdown();
+                return Err(std::io::Error::new(e.kind(), format!("cannot listen on tcp:{local}: {e}")));
+            }
         }
         for (p, a) in &t.local_addrs {
             info!("listening on {p}:{a}");
