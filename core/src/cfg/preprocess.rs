@@ -322,11 +322,9 @@ impl Pp {
                 if active {
                     let word_len = t.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(t.len());
                     let word = &t[..word_len];
-                    if word == "include_file" || word == "import_file" {
-                        if let Some(_) = quoted_arg(&t[word_len..]) {
-                            self.include(word, &t[word_len..], &origin, &dir, depth)?;
-                            continue;
-                        }
+                    if (word == "include_file" || word == "import_file") && quoted_arg(&t[word_len..]).is_some() {
+                        self.include(word, &t[word_len..], &origin, &dir, depth)?;
+                        continue;
                     }
                 }
             }
