@@ -480,8 +480,15 @@ impl Pp {
                     }
                     i += 1;
                 }
+                let closed = i < b.len();
                 i = (i + 1).min(b.len());
-                out.extend(&b[start..i]);
+                // #!subst rules apply to strings coming from define values too.
+                let inner: String = b[start + 1..if closed { i - 1 } else { i }].iter().collect();
+                out.push(c);
+                out.push_str(&self.apply_substs(&inner));
+                if closed {
+                    out.push(c);
+                }
             } else if c == '$' {
                 let end = pv_end(&b, i);
                 out.extend(&b[i..end]);
@@ -727,6 +734,8 @@ mod tests {
                 ("d=PASS".into(), 7)
             ]
         );
+        let p = run("#!subst \"/PW/pw1/\"\n#!define URL \"db://u:PW@h\"\nu=URL\n").unwrap();
+        assert_eq!(p.lines[0].text, "u=\"db://u:pw1@h\"");
         let p = run("#!subst \"/u(.)er/X\\1Y/i\"\na=\"USER\"\n").unwrap();
         assert_eq!(p.lines[0].text, "a=\"XSY\"");
     }
