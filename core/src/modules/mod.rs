@@ -1,1 +1,5 @@
 //! Built-in modules and the parameters each declares.
+
+pub mod registry;
+
+pub use registry::{lookup, ModuleDef, ModuleStatus, ParamDef, ParamType, MODULES};
