@@ -128,6 +128,6 @@ mod tests {
         assert_eq!(stream_frame(b"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: x\r\n\r\n", 100), FrameResult::Error("invalid Content-Length"));
         assert_eq!(stream_frame(&[b'A'; 200], 100), FrameResult::Error("header block too large"));
         assert_eq!(stream_frame(b"OPTIONS sip:a@b SIP/2.0\r\nl: 500\r\n\r\n", 100), FrameResult::Error("message too large"));
-        assert_eq!(stream_frame(b"OPTIONS sip:a@b SIP/2.0\nContent-Length : 2\n\nab", 100), FrameResult::Complete(47));
+        assert_eq!(stream_frame(b"OPTIONS sip:a@b SIP/2.0\nContent-Length : 2\n\nab", 100), FrameResult::Complete(46));
     }
 }
