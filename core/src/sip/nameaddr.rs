@@ -60,7 +60,7 @@ impl<'a> NameAddr<'a> {
             }
         };
         let inner = after_display.strip_prefix('<').ok_or(err)?;
-        let close = inner.find('>').ok_or(err)?;
+        let close = super::text::find_byte(inner, b'>').ok_or(err)?;
         let uri_s = &inner[..close];
         // No LWS just inside the brackets (RFC 4475 badaspec).
         if uri_s.bytes().any(is_lws) {

@@ -158,15 +158,19 @@ pub fn parse_with_limit(buf: Bytes, max_size: usize) -> Result<SipMessage, Parse
         }
         finish(&mut cur, &mut headers, &mut content_length)?;
         let line = &b[pos..content_end];
-        let colon = memchr(b':', line).ok_or(reasons::HEADER)?;
-        let mut name_end = colon;
-        while name_end > 0 && (line[name_end - 1] == b' ' || line[name_end - 1] == b'\t') {
-            name_end -= 1;
+        // Name and colon in one pass: token chars, optional SP/HT, ':'.
+        let mut name_end = 0;
+        while name_end < line.len() && is_token(line[name_end]) {
+            name_end += 1;
         }
-        let name = &line[..name_end];
-        if name.is_empty() || !name.iter().all(|&c| is_token(c)) {
+        let mut colon = name_end;
+        while colon < line.len() && (line[colon] == b' ' || line[colon] == b'\t') {
+            colon += 1;
+        }
+        if name_end == 0 || colon >= line.len() || line[colon] != b':' {
             return Err(reasons::HEADER);
         }
+        let name = &line[..name_end];
         let entry = HeaderEntry {
             name: HeaderName::classify(name),
             name_span: Span::new(pos, pos + name_end),

@@ -6,10 +6,82 @@
 
 use std::borrow::Cow;
 
-#[inline]
+// Character classes as one table lookup each: these predicates run on
+// nearly every byte the typed parsers look at.
+pub(crate) const C_TOKEN: u8 = 1;
+pub(crate) const C_UNRESERVED: u8 = 2;
+pub(crate) const C_USER: u8 = 4;
+pub(crate) const C_PASSWORD: u8 = 8;
+pub(crate) const C_PARAM: u8 = 16;
+pub(crate) const C_HEADER: u8 = 32;
+pub(crate) const C_HOST: u8 = 64;
+pub(crate) const C_PVALUE: u8 = 128;
+
+const fn build_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        let alnum = b.is_ascii_alphanumeric();
+        let mut c = 0;
+        let token = alnum || matches!(b, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~');
+        if token {
+            c |= C_TOKEN | C_PVALUE;
+        }
+        if matches!(b, b':' | b'[' | b']') {
+            c |= C_PVALUE;
+        }
+        let unreserved = alnum || matches!(b, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')');
+        if unreserved {
+            c |= C_UNRESERVED | C_USER | C_PASSWORD | C_PARAM | C_HEADER;
+        }
+        if matches!(b, b'%' | b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/') {
+            c |= C_USER;
+        }
+        if matches!(b, b'%' | b'&' | b'=' | b'+' | b'$' | b',') {
+            c |= C_PASSWORD;
+        }
+        if matches!(b, b'%' | b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$') {
+            c |= C_PARAM;
+        }
+        if matches!(b, b'%' | b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$') {
+            c |= C_HEADER;
+        }
+        if alnum || matches!(b, b'-' | b'.' | b'_') {
+            c |= C_HOST;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+}
+
+pub(crate) static CLASSES: [u8; 256] = build_classes();
+
+#[inline(always)]
+pub(crate) fn has_class(b: u8, class: u8) -> bool {
+    CLASSES[b as usize] & class != 0
+}
+
+#[inline(always)]
+pub(crate) fn all_class(s: &[u8], class: u8) -> bool {
+    s.iter().all(|&b| has_class(b, class))
+}
+
+#[inline(always)]
 pub(crate) fn is_token(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(b, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~')
+    has_class(b, C_TOKEN)
+}
+
+/// Byte search for short strings (a plain loop beats SIMD set-up there).
+#[inline]
+pub(crate) fn find_byte(s: &str, b: u8) -> Option<usize> {
+    s.as_bytes().iter().position(|&c| c == b)
+}
+
+#[inline]
+pub(crate) fn find_byte2(s: &str, a: u8, b: u8) -> Option<usize> {
+    s.as_bytes().iter().position(|&c| c == a || c == b)
 }
 
 #[inline]
@@ -22,11 +94,26 @@ pub(crate) fn is_token_str(s: &str) -> bool {
 }
 
 pub(crate) fn trim_lws(s: &str) -> &str {
-    s.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+    let b = s.as_bytes();
+    let mut st = 0;
+    let mut en = b.len();
+    while st < en && is_lws(b[st]) {
+        st += 1;
+    }
+    while en > st && is_lws(b[en - 1]) {
+        en -= 1;
+    }
+    &s[st..en]
 }
 
+#[inline]
 pub(crate) fn skip_lws(s: &str) -> &str {
-    s.trim_start_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'))
+    let b = s.as_bytes();
+    let mut st = 0;
+    while st < b.len() && is_lws(b[st]) {
+        st += 1;
+    }
+    &s[st..]
 }
 
 /// Length of the token at the start of `s`.
@@ -138,6 +225,12 @@ pub(crate) struct SplitList<'a> {
 /// Index of the first top-level comma in `s`.
 pub(crate) fn top_level_comma(s: &str) -> Option<usize> {
     let b = s.as_bytes();
+    // Fast path: nothing that could hide a comma.
+    match memchr::memchr3(b',', b'"', b'<', b) {
+        None => return None,
+        Some(i) if b[i] == b',' => return Some(i),
+        _ => {}
+    }
     let mut i = 0;
     let mut in_angle = false;
     while i < b.len() {
@@ -180,7 +273,7 @@ impl<'a> Iterator for SplitList<'a> {
 fn is_param_value_char(b: u8) -> bool {
     // token, plus what `host` adds (IPv6 references and bare IPv6 in
     // received=, RFC 5118 §4.5).
-    is_token(b) || matches!(b, b':' | b'[' | b']')
+    has_class(b, C_PVALUE)
 }
 
 /// One `;name[=value]` step over header-level generic params

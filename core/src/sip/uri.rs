@@ -8,7 +8,9 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::error::{reasons, ParseError};
-use super::text::{escapes_ok, pct_decode};
+use super::text::{
+    all_class, escapes_ok, find_byte, find_byte2, pct_decode, C_HEADER, C_HOST, C_PARAM, C_PASSWORD, C_USER,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scheme {
@@ -34,26 +36,7 @@ pub struct Uri<'a> {
     opaque: &'a str,
 }
 
-#[inline]
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')')
-}
-fn is_user_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'%' | b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/')
-}
-fn is_password_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'%' | b'&' | b'=' | b'+' | b'$' | b',')
-}
-fn is_param_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'%' | b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$')
-}
-fn is_header_char(b: u8) -> bool {
-    is_unreserved(b) || matches!(b, b'%' | b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$')
-}
-fn is_host_char(b: u8) -> bool {
-    // '_' is not in the RFC grammar but shows up in the wild.
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')
-}
+// Host chars include '_': not in the RFC grammar but seen in the wild.
 fn is_uric(b: u8) -> bool {
     b > 0x20 && b < 0x7f && !matches!(b, b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'`')
 }
@@ -69,7 +52,7 @@ pub(crate) fn host_ok(h: &str) -> bool {
             && b[1..b.len() - 1].contains(&b':')
             && b[1..b.len() - 1].iter().all(|&c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
     } else {
-        !b.is_empty() && b.iter().all(|&c| is_host_char(c))
+        !b.is_empty() && all_class(b, C_HOST)
     }
 }
 
@@ -83,10 +66,10 @@ pub(crate) fn parse_port(p: &str) -> Option<u16> {
 /// Splits `host[:port]` where host may be an IPv6 reference.
 pub(crate) fn split_hostport(s: &str) -> Option<(&str, Option<&str>)> {
     let (host, rest) = if s.starts_with('[') {
-        let end = s.find(']')? + 1;
+        let end = find_byte(s, b']')? + 1;
         (&s[..end], &s[end..])
     } else {
-        match s.find(':') {
+        match find_byte(s, b':') {
             Some(i) => (&s[..i], &s[i..]),
             None => (s, ""),
         }
@@ -104,28 +87,28 @@ pub(crate) fn split_hostport(s: &str) -> Option<(&str, Option<&str>)> {
 
 fn uri_params_ok(p: &str) -> bool {
     p.split(';').all(|kv| {
-        let (k, v) = match kv.find('=') {
+        let (k, v) = match find_byte(kv, b'=') {
             Some(i) => (&kv[..i], Some(&kv[i + 1..])),
             None => (kv, None),
         };
         !k.is_empty()
-            && k.bytes().all(is_param_char)
-            && v.is_none_or(|v| !v.is_empty() && v.bytes().all(is_param_char))
+            && all_class(k.as_bytes(), C_PARAM)
+            && v.is_none_or(|v| !v.is_empty() && all_class(v.as_bytes(), C_PARAM))
     }) && escapes_ok(p.as_bytes())
 }
 
 fn uri_headers_ok(h: &str) -> bool {
     h.split('&').all(|kv| {
-        let Some(i) = kv.find('=') else { return false };
+        let Some(i) = find_byte(kv, b'=') else { return false };
         let (k, v) = (&kv[..i], &kv[i + 1..]);
-        !k.is_empty() && k.bytes().all(is_header_char) && v.bytes().all(is_header_char)
+        !k.is_empty() && all_class(k.as_bytes(), C_HEADER) && all_class(v.as_bytes(), C_HEADER)
     }) && escapes_ok(h.as_bytes())
 }
 
 impl<'a> Uri<'a> {
     /// Parses a URI with no surrounding whitespace or angle brackets.
     pub fn parse(s: &'a str) -> Result<Uri<'a>, ParseError> {
-        let colon = s.find(':').ok_or(reasons::URI)?;
+        let colon = find_byte(s, b':').ok_or(reasons::URI)?;
         let scheme_raw = &s[..colon];
         let sb = scheme_raw.as_bytes();
         if sb.is_empty()
@@ -135,7 +118,7 @@ impl<'a> Uri<'a> {
             return Err(reasons::URI);
         }
         let rest = &s[colon + 1..];
-        let scheme = if scheme_raw.eq_ignore_ascii_case("sip") {
+        let scheme = if scheme_raw == "sip" || scheme_raw.eq_ignore_ascii_case("sip") {
             Scheme::Sip
         } else if scheme_raw.eq_ignore_ascii_case("sips") {
             Scheme::Sips
@@ -173,18 +156,18 @@ impl<'a> Uri<'a> {
         // '@' cannot occur unescaped after the userinfo (host, params and
         // headers exclude it), so the first one ends the userinfo even
         // when the user part contains ';' or '?' (RFC 4475 semiuri, intmeth).
-        let hostpart = match rest.find('@') {
+        let hostpart = match find_byte(rest, b'@') {
             Some(at) => {
                 let userinfo = &rest[..at];
-                let (user, pass) = match userinfo.find(':') {
+                let (user, pass) = match find_byte(userinfo, b':') {
                     Some(i) => (&userinfo[..i], Some(&userinfo[i + 1..])),
                     None => (userinfo, None),
                 };
-                if user.is_empty() || !user.bytes().all(is_user_char) || !escapes_ok(user.as_bytes()) {
+                if user.is_empty() || !all_class(user.as_bytes(), C_USER) || !escapes_ok(user.as_bytes()) {
                     return Err(reasons::URI);
                 }
                 if let Some(p) = pass {
-                    if !p.bytes().all(is_password_char) || !escapes_ok(p.as_bytes()) {
+                    if !all_class(p.as_bytes(), C_PASSWORD) || !escapes_ok(p.as_bytes()) {
                         return Err(reasons::URI);
                     }
                 }
@@ -195,19 +178,19 @@ impl<'a> Uri<'a> {
             None => rest,
         };
         let (hostport, after) = if hostpart.starts_with('[') {
-            let end = hostpart.find(']').ok_or(reasons::URI)? + 1;
+            let end = find_byte(hostpart, b']').ok_or(reasons::URI)? + 1;
             let tail = &hostpart[end..];
-            let cut = tail.find([';', '?']).map(|i| end + i).unwrap_or(hostpart.len());
+            let cut = find_byte2(tail, b';', b'?').map(|i| end + i).unwrap_or(hostpart.len());
             (&hostpart[..cut], &hostpart[cut..])
         } else {
-            let cut = hostpart.find([';', '?']).unwrap_or(hostpart.len());
+            let cut = find_byte2(hostpart, b';', b'?').unwrap_or(hostpart.len());
             (&hostpart[..cut], &hostpart[cut..])
         };
         let (host, port) = split_hostport(hostport).ok_or(reasons::URI)?;
         self.host = host;
         self.port_raw = port;
         self.port = port.and_then(parse_port);
-        let (params, headers) = match after.find('?') {
+        let (params, headers) = match find_byte(after, b'?') {
             Some(q) => (&after[..q], Some(&after[q + 1..])),
             None => (after, None),
         };
@@ -229,7 +212,7 @@ impl<'a> Uri<'a> {
     }
 
     fn parse_tel(&mut self, rest: &'a str) -> Result<(), ParseError> {
-        let cut = rest.find(';').unwrap_or(rest.len());
+        let cut = find_byte(rest, b';').unwrap_or(rest.len());
         let number = &rest[..cut];
         let ok = |b: u8| b.is_ascii_hexdigit() || matches!(b, b'+' | b'-' | b'.' | b'(' | b')' | b'*' | b'#' | b'p' | b'w' | b'P' | b'W');
         if number.is_empty() || !number.bytes().all(ok) {

@@ -56,10 +56,10 @@ impl<'a> Via<'a> {
         }
         let rest = rest_trim;
         let host_len = if rest.starts_with('[') {
-            rest.find(']').ok_or(reasons::VIA)? + 1
+            super::text::find_byte(rest, b']').ok_or(reasons::VIA)? + 1
         } else {
             rest.bytes()
-                .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')))
+                .position(|b| !super::text::has_class(b, super::text::C_HOST))
                 .unwrap_or(rest.len())
         };
         let host = &rest[..host_len];
