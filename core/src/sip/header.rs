@@ -105,64 +105,65 @@ impl HeaderName {
     // Dispatch on (length, first byte) first so that a lookup does at most
     // a couple of short compares. Generated from the table above.
     fn from_lower(name: &[u8]) -> HeaderName {
+        // `| 0x20` lower-cases letters; other bytes never match an arm.
         if name.is_empty() {
             return HeaderName::Other;
         }
-        match (name.len(), name[0]) {
-            (2, b't') => { if name == b"to" { return HeaderName::To; } }
-            (3, b'v') => { if name == b"via" { return HeaderName::Via; } }
-            (4, b'c') => { if name == b"cseq" { return HeaderName::CSeq; } }
-            (4, b'd') => { if name == b"date" { return HeaderName::Date; } }
-            (4, b'f') => { if name == b"from" { return HeaderName::From; } }
-            (4, b'p') => { if name == b"path" { return HeaderName::Path; } }
-            (4, b'r') => { if name == b"rack" { return HeaderName::RAck; } if name == b"rseq" { return HeaderName::RSeq; } }
-            (5, b'a') => { if name == b"allow" { return HeaderName::Allow; } }
-            (5, b'e') => { if name == b"event" { return HeaderName::Event; } }
-            (5, b'r') => { if name == b"route" { return HeaderName::Route; } }
-            (6, b'a') => { if name == b"accept" { return HeaderName::Accept; } }
-            (6, b'm') => { if name == b"min-se" { return HeaderName::MinSe; } }
-            (6, b'r') => { if name == b"reason" { return HeaderName::Reason; } }
-            (6, b's') => { if name == b"server" { return HeaderName::Server; } }
-            (7, b'c') => { if name == b"call-id" { return HeaderName::CallId; } if name == b"contact" { return HeaderName::Contact; } }
-            (7, b'e') => { if name == b"expires" { return HeaderName::Expires; } }
-            (7, b'p') => { if name == b"privacy" { return HeaderName::Privacy; } }
-            (7, b'r') => { if name == b"require" { return HeaderName::Require; } }
-            (7, b's') => { if name == b"subject" { return HeaderName::Subject; } }
-            (7, b'w') => { if name == b"warning" { return HeaderName::Warning; } }
-            (8, b'i') => { if name == b"identity" { return HeaderName::Identity; } }
-            (8, b'p') => { if name == b"priority" { return HeaderName::Priority; } }
-            (8, b'r') => { if name == b"refer-to" { return HeaderName::ReferTo; } if name == b"reply-to" { return HeaderName::ReplyTo; } }
-            (9, b'c') => { if name == b"call-info" { return HeaderName::CallInfo; } }
-            (9, b's') => { if name == b"supported" { return HeaderName::Supported; } }
-            (9, b't') => { if name == b"timestamp" { return HeaderName::Timestamp; } }
-            (10, b'a') => { if name == b"alert-info" { return HeaderName::AlertInfo; } }
-            (10, b'e') => { if name == b"error-info" { return HeaderName::ErrorInfo; } }
-            (10, b'u') => { if name == b"user-agent" { return HeaderName::UserAgent; } }
-            (11, b'i') => { if name == b"in-reply-to" { return HeaderName::InReplyTo; } }
-            (11, b'm') => { if name == b"min-expires" { return HeaderName::MinExpires; } }
-            (11, b'r') => { if name == b"referred-by" { return HeaderName::ReferredBy; } if name == b"retry-after" { return HeaderName::RetryAfter; } }
-            (11, b'u') => { if name == b"unsupported" { return HeaderName::Unsupported; } }
-            (12, b'a') => { if name == b"allow-events" { return HeaderName::AllowEvents; } }
-            (12, b'c') => { if name == b"content-type" { return HeaderName::ContentType; } }
-            (12, b'm') => { if name == b"max-forwards" { return HeaderName::MaxForwards; } if name == b"mime-version" { return HeaderName::MimeVersion; } }
-            (12, b'o') => { if name == b"organization" { return HeaderName::Organization; } }
-            (12, b'r') => { if name == b"record-route" { return HeaderName::RecordRoute; } }
-            (13, b'a') => { if name == b"authorization" { return HeaderName::Authorization; } }
-            (13, b'p') => { if name == b"proxy-require" { return HeaderName::ProxyRequire; } }
-            (13, b's') => { if name == b"service-route" { return HeaderName::ServiceRoute; } }
-            (14, b'a') => { if name == b"accept-contact" { return HeaderName::AcceptContact; } }
-            (14, b'c') => { if name == b"content-length" { return HeaderName::ContentLength; } }
-            (14, b'r') => { if name == b"reject-contact" { return HeaderName::RejectContact; } }
-            (15, b'a') => { if name == b"accept-encoding" { return HeaderName::AcceptEncoding; } if name == b"accept-language" { return HeaderName::AcceptLanguage; } }
-            (15, b's') => { if name == b"session-expires" { return HeaderName::SessionExpires; } }
-            (16, b'c') => { if name == b"content-encoding" { return HeaderName::ContentEncoding; } if name == b"content-language" { return HeaderName::ContentLanguage; } }
-            (16, b'w') => { if name == b"www-authenticate" { return HeaderName::WwwAuthenticate; } }
-            (18, b'p') => { if name == b"proxy-authenticate" { return HeaderName::ProxyAuthenticate; } }
-            (19, b'a') => { if name == b"authentication-info" { return HeaderName::AuthenticationInfo; } }
-            (19, b'c') => { if name == b"content-disposition" { return HeaderName::ContentDisposition; } }
-            (19, b'p') => { if name == b"p-asserted-identity" { return HeaderName::PAssertedIdentity; } if name == b"proxy-authorization" { return HeaderName::ProxyAuthorization; } }
-            (19, b'r') => { if name == b"request-disposition" { return HeaderName::RequestDisposition; } }
-            (20, b'p') => { if name == b"p-preferred-identity" { return HeaderName::PPreferredIdentity; } }
+        match (name.len(), name[0] | 0x20) {
+            (2, b't') => { if name.eq_ignore_ascii_case(b"to") { return HeaderName::To; } }
+            (3, b'v') => { if name.eq_ignore_ascii_case(b"via") { return HeaderName::Via; } }
+            (4, b'c') => { if name.eq_ignore_ascii_case(b"cseq") { return HeaderName::CSeq; } }
+            (4, b'd') => { if name.eq_ignore_ascii_case(b"date") { return HeaderName::Date; } }
+            (4, b'f') => { if name.eq_ignore_ascii_case(b"from") { return HeaderName::From; } }
+            (4, b'p') => { if name.eq_ignore_ascii_case(b"path") { return HeaderName::Path; } }
+            (4, b'r') => { if name.eq_ignore_ascii_case(b"rack") { return HeaderName::RAck; } if name.eq_ignore_ascii_case(b"rseq") { return HeaderName::RSeq; } }
+            (5, b'a') => { if name.eq_ignore_ascii_case(b"allow") { return HeaderName::Allow; } }
+            (5, b'e') => { if name.eq_ignore_ascii_case(b"event") { return HeaderName::Event; } }
+            (5, b'r') => { if name.eq_ignore_ascii_case(b"route") { return HeaderName::Route; } }
+            (6, b'a') => { if name.eq_ignore_ascii_case(b"accept") { return HeaderName::Accept; } }
+            (6, b'm') => { if name.eq_ignore_ascii_case(b"min-se") { return HeaderName::MinSe; } }
+            (6, b'r') => { if name.eq_ignore_ascii_case(b"reason") { return HeaderName::Reason; } }
+            (6, b's') => { if name.eq_ignore_ascii_case(b"server") { return HeaderName::Server; } }
+            (7, b'c') => { if name.eq_ignore_ascii_case(b"call-id") { return HeaderName::CallId; } if name.eq_ignore_ascii_case(b"contact") { return HeaderName::Contact; } }
+            (7, b'e') => { if name.eq_ignore_ascii_case(b"expires") { return HeaderName::Expires; } }
+            (7, b'p') => { if name.eq_ignore_ascii_case(b"privacy") { return HeaderName::Privacy; } }
+            (7, b'r') => { if name.eq_ignore_ascii_case(b"require") { return HeaderName::Require; } }
+            (7, b's') => { if name.eq_ignore_ascii_case(b"subject") { return HeaderName::Subject; } }
+            (7, b'w') => { if name.eq_ignore_ascii_case(b"warning") { return HeaderName::Warning; } }
+            (8, b'i') => { if name.eq_ignore_ascii_case(b"identity") { return HeaderName::Identity; } }
+            (8, b'p') => { if name.eq_ignore_ascii_case(b"priority") { return HeaderName::Priority; } }
+            (8, b'r') => { if name.eq_ignore_ascii_case(b"refer-to") { return HeaderName::ReferTo; } if name.eq_ignore_ascii_case(b"reply-to") { return HeaderName::ReplyTo; } }
+            (9, b'c') => { if name.eq_ignore_ascii_case(b"call-info") { return HeaderName::CallInfo; } }
+            (9, b's') => { if name.eq_ignore_ascii_case(b"supported") { return HeaderName::Supported; } }
+            (9, b't') => { if name.eq_ignore_ascii_case(b"timestamp") { return HeaderName::Timestamp; } }
+            (10, b'a') => { if name.eq_ignore_ascii_case(b"alert-info") { return HeaderName::AlertInfo; } }
+            (10, b'e') => { if name.eq_ignore_ascii_case(b"error-info") { return HeaderName::ErrorInfo; } }
+            (10, b'u') => { if name.eq_ignore_ascii_case(b"user-agent") { return HeaderName::UserAgent; } }
+            (11, b'i') => { if name.eq_ignore_ascii_case(b"in-reply-to") { return HeaderName::InReplyTo; } }
+            (11, b'm') => { if name.eq_ignore_ascii_case(b"min-expires") { return HeaderName::MinExpires; } }
+            (11, b'r') => { if name.eq_ignore_ascii_case(b"referred-by") { return HeaderName::ReferredBy; } if name.eq_ignore_ascii_case(b"retry-after") { return HeaderName::RetryAfter; } }
+            (11, b'u') => { if name.eq_ignore_ascii_case(b"unsupported") { return HeaderName::Unsupported; } }
+            (12, b'a') => { if name.eq_ignore_ascii_case(b"allow-events") { return HeaderName::AllowEvents; } }
+            (12, b'c') => { if name.eq_ignore_ascii_case(b"content-type") { return HeaderName::ContentType; } }
+            (12, b'm') => { if name.eq_ignore_ascii_case(b"max-forwards") { return HeaderName::MaxForwards; } if name.eq_ignore_ascii_case(b"mime-version") { return HeaderName::MimeVersion; } }
+            (12, b'o') => { if name.eq_ignore_ascii_case(b"organization") { return HeaderName::Organization; } }
+            (12, b'r') => { if name.eq_ignore_ascii_case(b"record-route") { return HeaderName::RecordRoute; } }
+            (13, b'a') => { if name.eq_ignore_ascii_case(b"authorization") { return HeaderName::Authorization; } }
+            (13, b'p') => { if name.eq_ignore_ascii_case(b"proxy-require") { return HeaderName::ProxyRequire; } }
+            (13, b's') => { if name.eq_ignore_ascii_case(b"service-route") { return HeaderName::ServiceRoute; } }
+            (14, b'a') => { if name.eq_ignore_ascii_case(b"accept-contact") { return HeaderName::AcceptContact; } }
+            (14, b'c') => { if name.eq_ignore_ascii_case(b"content-length") { return HeaderName::ContentLength; } }
+            (14, b'r') => { if name.eq_ignore_ascii_case(b"reject-contact") { return HeaderName::RejectContact; } }
+            (15, b'a') => { if name.eq_ignore_ascii_case(b"accept-encoding") { return HeaderName::AcceptEncoding; } if name.eq_ignore_ascii_case(b"accept-language") { return HeaderName::AcceptLanguage; } }
+            (15, b's') => { if name.eq_ignore_ascii_case(b"session-expires") { return HeaderName::SessionExpires; } }
+            (16, b'c') => { if name.eq_ignore_ascii_case(b"content-encoding") { return HeaderName::ContentEncoding; } if name.eq_ignore_ascii_case(b"content-language") { return HeaderName::ContentLanguage; } }
+            (16, b'w') => { if name.eq_ignore_ascii_case(b"www-authenticate") { return HeaderName::WwwAuthenticate; } }
+            (18, b'p') => { if name.eq_ignore_ascii_case(b"proxy-authenticate") { return HeaderName::ProxyAuthenticate; } }
+            (19, b'a') => { if name.eq_ignore_ascii_case(b"authentication-info") { return HeaderName::AuthenticationInfo; } }
+            (19, b'c') => { if name.eq_ignore_ascii_case(b"content-disposition") { return HeaderName::ContentDisposition; } }
+            (19, b'p') => { if name.eq_ignore_ascii_case(b"p-asserted-identity") { return HeaderName::PAssertedIdentity; } if name.eq_ignore_ascii_case(b"proxy-authorization") { return HeaderName::ProxyAuthorization; } }
+            (19, b'r') => { if name.eq_ignore_ascii_case(b"request-disposition") { return HeaderName::RequestDisposition; } }
+            (20, b'p') => { if name.eq_ignore_ascii_case(b"p-preferred-identity") { return HeaderName::PPreferredIdentity; } }
             _ => {}
         }
         HeaderName::Other
@@ -197,15 +198,7 @@ impl HeaderName {
                 _ => HeaderName::Other,
             };
         }
-        // Longest known name is 20 bytes; longer ones cannot match.
-        let mut buf = [0u8; 24];
-        if name.len() > buf.len() {
-            return HeaderName::Other;
-        }
-        for (d, s) in buf.iter_mut().zip(name) {
-            *d = s.to_ascii_lowercase();
-        }
-        HeaderName::from_lower(&buf[..name.len()])
+        HeaderName::from_lower(name)
     }
 
     /// Classifies a name given as text (for `header_by_name`).

@@ -25,6 +25,25 @@ pub enum Scheme {
 pub struct Uri<'a> {
     raw: &'a str,
     scheme: Scheme,
+    port: Option<u16>,
+    scheme_end: u32,
+    user: R,
+    password: R,
+    host: R,
+    port_raw: R,
+    params: R,
+    headers: R,
+}
+
+/// Byte range into `raw`; `NONE` for an absent component.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct R(u32, u32);
+const NONE: R = R(u32::MAX, 0);
+
+/// Parse-time form; compressed into [`Uri`] (offsets) so that the public
+/// value stays small and cheap to move around.
+struct Parts<'a> {
+    scheme: Scheme,
     scheme_raw: &'a str,
     user: Option<&'a str>,
     password: Option<&'a str>,
@@ -33,7 +52,6 @@ pub struct Uri<'a> {
     port: Option<u16>,
     params: Option<&'a str>,
     headers: Option<&'a str>,
-    opaque: &'a str,
 }
 
 // Host chars include '_': not in the RFC grammar but seen in the wild.
@@ -105,9 +123,8 @@ fn uri_headers_ok(h: &str) -> bool {
     }) && escapes_ok(h.as_bytes())
 }
 
-impl<'a> Uri<'a> {
-    /// Parses a URI with no surrounding whitespace or angle brackets.
-    pub fn parse(s: &'a str) -> Result<Uri<'a>, ParseError> {
+impl<'a> Parts<'a> {
+    fn parse(s: &'a str) -> Result<Parts<'a>, ParseError> {
         let colon = find_byte(s, b':').ok_or(reasons::URI)?;
         let scheme_raw = &s[..colon];
         let sb = scheme_raw.as_bytes();
@@ -127,8 +144,7 @@ impl<'a> Uri<'a> {
         } else {
             Scheme::Other
         };
-        let mut uri = Uri {
-            raw: s,
+        let mut uri = Parts {
             scheme,
             scheme_raw,
             user: None,
@@ -138,7 +154,6 @@ impl<'a> Uri<'a> {
             port: None,
             params: None,
             headers: None,
-            opaque: rest,
         };
         match scheme {
             Scheme::Sip | Scheme::Sips => uri.parse_sip(rest)?,
@@ -229,6 +244,44 @@ impl<'a> Uri<'a> {
         Ok(())
     }
 
+}
+
+impl<'a> Uri<'a> {
+    /// Parses a URI with no surrounding whitespace or angle brackets.
+    pub fn parse(s: &'a str) -> Result<Uri<'a>, ParseError> {
+        let p = Parts::parse(s)?;
+        let base = s.as_ptr() as usize;
+        let r = |x: Option<&str>| match x {
+            Some(x) => {
+                let st = (x.as_ptr() as usize - base) as u32;
+                R(st, st + x.len() as u32)
+            }
+            None => NONE,
+        };
+        let host = if p.host.is_empty() { None } else { Some(p.host) };
+        Ok(Uri {
+            raw: s,
+            scheme: p.scheme,
+            port: p.port,
+            scheme_end: p.scheme_raw.len() as u32,
+            user: r(p.user),
+            password: r(p.password),
+            host: r(host),
+            port_raw: r(p.port_raw),
+            params: r(p.params),
+            headers: r(p.headers),
+        })
+    }
+
+    #[inline]
+    fn get(&self, r: R) -> Option<&'a str> {
+        if r == NONE {
+            None
+        } else {
+            Some(&self.raw[r.0 as usize..r.1 as usize])
+        }
+    }
+
     pub fn as_str(&self) -> &'a str {
         self.raw
     }
@@ -236,46 +289,47 @@ impl<'a> Uri<'a> {
         self.scheme
     }
     pub fn scheme_str(&self) -> &'a str {
-        self.scheme_raw
+        &self.raw[..self.scheme_end as usize]
     }
     /// User part as written (still %-escaped). For tel URIs: the number.
     pub fn user(&self) -> Option<&'a str> {
-        self.user
+        self.get(self.user)
     }
     /// User part with %-escapes decoded; may contain any byte, even NUL.
     pub fn user_decoded(&self) -> Option<Cow<'a, [u8]>> {
-        self.user.map(pct_decode)
+        self.user().map(pct_decode)
     }
     pub fn password(&self) -> Option<&'a str> {
-        self.password
+        self.get(self.password)
     }
     /// Host as written; IPv6 references keep their brackets. Empty for
     /// tel and opaque URIs.
     pub fn host(&self) -> &'a str {
-        self.host
+        self.get(self.host).unwrap_or("")
     }
     /// Host without IPv6 brackets.
     pub fn host_unbracketed(&self) -> &'a str {
-        self.host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(self.host)
+        let h = self.host();
+        h.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(h)
     }
     pub fn port(&self) -> Option<u16> {
         self.port
     }
     /// Raw text of the params (without the leading ';').
     pub fn params_raw(&self) -> Option<&'a str> {
-        self.params
+        self.get(self.params)
     }
     /// Raw text of the headers (without the leading '?').
     pub fn headers_raw(&self) -> Option<&'a str> {
-        self.headers
+        self.get(self.headers)
     }
     /// Everything after `scheme:` (the whole URI body for unknown schemes).
     pub fn opaque(&self) -> &'a str {
-        self.opaque
+        &self.raw[self.scheme_end as usize + 1..]
     }
     /// `(name, value)` pairs as written; valueless params give `None`.
     pub fn params(&self) -> impl Iterator<Item = (&'a str, Option<&'a str>)> + 'a {
-        self.params.into_iter().flat_map(|p| p.split(';')).map(|kv| match kv.find('=') {
+        self.params_raw().into_iter().flat_map(|p| p.split(';')).map(|kv| match kv.find('=') {
             Some(i) => (&kv[..i], Some(&kv[i + 1..])),
             None => (kv, None),
         })
@@ -291,7 +345,7 @@ impl<'a> Uri<'a> {
         self.param(name).is_some()
     }
     pub fn headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.headers.into_iter().flat_map(|h| h.split('&')).map(|kv| match kv.find('=') {
+        self.headers_raw().into_iter().flat_map(|h| h.split('&')).map(|kv| match kv.find('=') {
             Some(i) => (&kv[..i], &kv[i + 1..]),
             None => (kv, ""),
         })
@@ -310,29 +364,29 @@ impl<'a> Uri<'a> {
 
 impl fmt::Display for Uri<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.scheme_raw)?;
+        f.write_str(self.scheme_str())?;
         f.write_str(":")?;
         match self.scheme {
-            Scheme::Other => return f.write_str(self.opaque),
-            Scheme::Tel => f.write_str(self.user.unwrap_or(""))?,
+            Scheme::Other => return f.write_str(self.opaque()),
+            Scheme::Tel => f.write_str(self.user().unwrap_or(""))?,
             Scheme::Sip | Scheme::Sips => {
-                if let Some(u) = self.user {
+                if let Some(u) = self.user() {
                     f.write_str(u)?;
-                    if let Some(p) = self.password {
+                    if let Some(p) = self.password() {
                         write!(f, ":{p}")?;
                     }
                     f.write_str("@")?;
                 }
-                f.write_str(self.host)?;
-                if let Some(p) = self.port_raw {
+                f.write_str(self.host())?;
+                if let Some(p) = self.get(self.port_raw) {
                     write!(f, ":{p}")?;
                 }
             }
         }
-        if let Some(p) = self.params {
+        if let Some(p) = self.params_raw() {
             write!(f, ";{p}")?;
         }
-        if let Some(h) = self.headers {
+        if let Some(h) = self.headers_raw() {
             write!(f, "?{h}")?;
         }
         Ok(())
