@@ -193,7 +193,7 @@ pub(crate) fn pct_decode(s: &str) -> Cow<'_, [u8]> {
 
 /// True if every `%` in `s` starts a valid `%HH` escape.
 pub(crate) fn escapes_ok(s: &[u8]) -> bool {
-    let mut i = 0;
+    let Some(mut i) = memchr::memchr(b'%', s) else { return true };
     while i < s.len() {
         if s[i] == b'%' {
             if i + 2 >= s.len() {

@@ -9,7 +9,7 @@ use std::fmt;
 
 use super::error::{reasons, ParseError};
 use super::text::{
-    all_class, escapes_ok, find_byte, find_byte2, pct_decode, C_HEADER, C_HOST, C_PARAM, C_PASSWORD, C_USER,
+    all_class, escapes_ok, find_byte, find_byte2, has_class, pct_decode, C_HEADER, C_HOST, C_PARAM, C_PASSWORD, C_USER,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,15 +104,34 @@ pub(crate) fn split_hostport(s: &str) -> Option<(&str, Option<&str>)> {
 }
 
 fn uri_params_ok(p: &str) -> bool {
-    p.split(';').all(|kv| {
-        let (k, v) = match find_byte(kv, b'=') {
-            Some(i) => (&kv[..i], Some(&kv[i + 1..])),
-            None => (kv, None),
-        };
-        !k.is_empty()
-            && all_class(k.as_bytes(), C_PARAM)
-            && v.is_none_or(|v| !v.is_empty() && all_class(v.as_bytes(), C_PARAM))
-    }) && escapes_ok(p.as_bytes())
+    // One pass: each param is a non-empty name, optionally `=` and a
+    // non-empty value, all paramchars.
+    let b = p.as_bytes();
+    let mut name_len = 0usize;
+    let mut in_value = false;
+    let mut value_len = 0usize;
+    for &c in b {
+        match c {
+            b';' => {
+                if name_len == 0 || (in_value && value_len == 0) {
+                    return false;
+                }
+                name_len = 0;
+                in_value = false;
+                value_len = 0;
+            }
+            b'=' if !in_value => in_value = true,
+            c if has_class(c, C_PARAM) => {
+                if in_value {
+                    value_len += 1
+                } else {
+                    name_len += 1
+                }
+            }
+            _ => return false,
+        }
+    }
+    name_len != 0 && !(in_value && value_len == 0) && escapes_ok(b)
 }
 
 fn uri_headers_ok(h: &str) -> bool {
