@@ -48,7 +48,16 @@ fn index(m: &sip::SipMessage) -> usize {
     n += m.to().unwrap().unwrap().uri().host().len();
     n += m.call_id().map_or(0, |c| c.len());
     n += m.cseq().unwrap().unwrap().seq as usize;
-    n += m.contacts().next().unwrap().unwrap().addr().unwrap().uri().host().len();
+    n += m
+        .contacts()
+        .next()
+        .unwrap()
+        .unwrap()
+        .addr()
+        .unwrap()
+        .uri()
+        .host()
+        .len();
     n
 }
 
@@ -59,7 +68,9 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("sip");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("parse_invite", |b| b.iter(|| sip::parse(black_box(invite.clone())).unwrap()));
+    g.bench_function("parse_invite", |b| {
+        b.iter(|| sip::parse(black_box(invite.clone())).unwrap())
+    });
     g.bench_function("parse_index_invite", |b| {
         b.iter(|| {
             let m = sip::parse(black_box(invite.clone())).unwrap();
@@ -83,12 +94,16 @@ fn bench(c: &mut Criterion) {
     g.bench_function("proxy_edit_serialize_invite", |b| {
         b.iter(|| {
             let mut m = sip::parse(black_box(invite.clone())).unwrap();
-            m.push_via("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKproxy1").unwrap();
-            m.set_header(HeaderName::MaxForwards.as_str(), "69").unwrap();
+            m.push_via("SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKproxy1")
+                .unwrap();
+            m.set_header(HeaderName::MaxForwards.as_str(), "69")
+                .unwrap();
             m.serialize()
         })
     });
-    g.bench_function("stream_frame_invite", |b| b.iter(|| stream_frame(black_box(INVITE.as_bytes()), 65535)));
+    g.bench_function("stream_frame_invite", |b| {
+        b.iter(|| stream_frame(black_box(INVITE.as_bytes()), 65535))
+    });
     g.finish();
 }
 

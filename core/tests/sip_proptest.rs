@@ -1,12 +1,19 @@
 use bytes::Bytes;
 use proptest::prelude::*;
-use switchboard_core::sip::{self, build_reply_from_raw, stream_frame, HeaderName, Method, ReplyOptions, Uri};
+use switchboard_core::sip::{
+    self, build_reply_from_raw, stream_frame, HeaderName, Method, ReplyOptions, Uri,
+};
 
 fn exercise(data: &[u8]) {
     if let Ok(m) = sip::parse(Bytes::copy_from_slice(data)) {
         let _ = m.validate();
         let _ = m.validate_strict();
-        let _ = m.top_via().map(|v| (v.branch(), v.reply_target("192.0.2.1:5060".parse().unwrap())));
+        let _ = m.top_via().map(|v| {
+            (
+                v.branch(),
+                v.reply_target("192.0.2.1:5060".parse().unwrap()),
+            )
+        });
         let _ = m.vias().count();
         let _ = m.contacts().count();
         let _ = m.from().map(|f| f.map(|f| f.tag()));
@@ -17,7 +24,10 @@ fn exercise(data: &[u8]) {
         let _ = m.header_values(HeaderName::Supported).count();
         let out = m.serialize();
         let again = sip::parse(out).expect("serialized message must parse");
-        assert_eq!(again.headers().collect::<Vec<_>>(), m.headers().collect::<Vec<_>>());
+        assert_eq!(
+            again.headers().collect::<Vec<_>>(),
+            m.headers().collect::<Vec<_>>()
+        );
         let _ = sip::build_reply(&m, 400, "Bad", &ReplyOptions::default());
     }
     let _ = stream_frame(data, 4096);
@@ -83,20 +93,28 @@ fn gen_strategy() -> impl Strategy<Value = Gen> {
         "[a-zA-Z0-9.-]{1,16}",
         "[a-zA-Z0-9]{1,10}",
         0u32..(1 << 31),
-        proptest::collection::vec(("X-[A-Za-z]{1,8}", "[a-zA-Z0-9][a-zA-Z0-9 ;=,]{0,30}[a-zA-Z0-9]"), 0..6),
+        proptest::collection::vec(
+            (
+                "X-[A-Za-z]{1,8}",
+                "[a-zA-Z0-9][a-zA-Z0-9 ;=,]{0,30}[a-zA-Z0-9]",
+            ),
+            0..6,
+        ),
         proptest::collection::vec(any::<u8>(), 0..300),
     )
-        .prop_map(|(method, user, host, port, branch, tag, cseq, extra, body)| Gen {
-            method,
-            user,
-            host,
-            port,
-            branch,
-            tag,
-            cseq,
-            extra,
-            body,
-        })
+        .prop_map(
+            |(method, user, host, port, branch, tag, cseq, extra, body)| Gen {
+                method,
+                user,
+                host,
+                port,
+                branch,
+                tag,
+                cseq,
+                extra,
+                body,
+            },
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -115,7 +133,9 @@ fn edit_strategy() -> impl Strategy<Value = Edit> {
         "[a-z0-9]{1,12}".prop_map(Edit::AddTop),
         "[a-z0-9]{1,12}".prop_map(Edit::Append),
         (0usize..6).prop_map(Edit::RemoveExtra),
-        "[a-z0-9]{1,12}".prop_map(|b| Edit::PushVia(format!("SIP/2.0/TCP proxy.example.org;branch=z9hG4bK{b}"))),
+        "[a-z0-9]{1,12}".prop_map(|b| Edit::PushVia(format!(
+            "SIP/2.0/TCP proxy.example.org;branch=z9hG4bK{b}"
+        ))),
         proptest::collection::vec(any::<u8>(), 0..100).prop_map(Edit::SetBody),
     ]
 }

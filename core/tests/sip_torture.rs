@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use bytes::Bytes;
-use switchboard_core::sip::{self, build_reply_from_raw, HeaderName, Method, ReplyOptions, SipMessage};
+use switchboard_core::sip::{
+    self, build_reply_from_raw, HeaderName, Method, ReplyOptions, SipMessage,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Class {
@@ -77,22 +79,46 @@ const TABLE: &[(&str, Class)] = &[
     // 3.4
     ("rfc4475/inv2543.dat", WellFormed { strict_ok: true }),
     // RFC 5118
-    ("rfc5118/ipv4-mapped-ipv6.dat", WellFormed { strict_ok: true }),
+    (
+        "rfc5118/ipv4-mapped-ipv6.dat",
+        WellFormed { strict_ok: true },
+    ),
     ("rfc5118/ipv6-bad.dat", Invalid),
-    ("rfc5118/ipv6-bug-abnf-3-colons.dat", WellFormed { strict_ok: true }),
-    ("rfc5118/ipv6-correct-abnf-2-colons.dat", WellFormed { strict_ok: true }),
+    (
+        "rfc5118/ipv6-bug-abnf-3-colons.dat",
+        WellFormed { strict_ok: true },
+    ),
+    (
+        "rfc5118/ipv6-correct-abnf-2-colons.dat",
+        WellFormed { strict_ok: true },
+    ),
     ("rfc5118/ipv6-good.dat", WellFormed { strict_ok: true }),
     ("rfc5118/ipv6-in-sdp.dat", WellFormed { strict_ok: true }),
-    ("rfc5118/mult-ip-in-header.dat", WellFormed { strict_ok: true }),
+    (
+        "rfc5118/mult-ip-in-header.dat",
+        WellFormed { strict_ok: true },
+    ),
     ("rfc5118/mult-ip-in-sdp.dat", WellFormed { strict_ok: true }),
     ("rfc5118/port-ambiguous.dat", WellFormed { strict_ok: true }),
-    ("rfc5118/port-unambiguous.dat", WellFormed { strict_ok: true }),
-    ("rfc5118/via-received-param-no-delim.dat", WellFormed { strict_ok: true }),
-    ("rfc5118/via-received-param-with-delim.dat", WellFormed { strict_ok: true }),
+    (
+        "rfc5118/port-unambiguous.dat",
+        WellFormed { strict_ok: true },
+    ),
+    (
+        "rfc5118/via-received-param-no-delim.dat",
+        WellFormed { strict_ok: true },
+    ),
+    (
+        "rfc5118/via-received-param-with-delim.dat",
+        WellFormed { strict_ok: true },
+    ),
 ];
 
 fn dir() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/sip-torture"))
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/sip-torture"
+    ))
 }
 
 fn load_all() -> BTreeMap<String, Vec<u8>> {
@@ -104,7 +130,11 @@ fn load_all() -> BTreeMap<String, Vec<u8>> {
         }
         for f in std::fs::read_dir(&sub).unwrap() {
             let f = f.unwrap().path();
-            let rel = f.strip_prefix(dir()).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = f
+                .strip_prefix(dir())
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             out.insert(rel, std::fs::read(&f).unwrap());
         }
     }
@@ -121,7 +151,10 @@ fn check_roundtrip(name: &str, file: &[u8], m: &SipMessage) {
     // prefix, when Content-Length cut trailing bytes off).
     let out = m.serialize();
     assert_eq!(out, m.raw(), "{name}");
-    assert!(file.starts_with(&out), "{name}: raw is not a prefix of the file");
+    assert!(
+        file.starts_with(&out),
+        "{name}: raw is not a prefix of the file"
+    );
     let again = sip::parse(out.clone()).unwrap_or_else(|e| panic!("{name}: reparse: {e}"));
     assert_eq!(again.serialize(), out, "{name}");
     let h1: Vec<_> = m.headers().collect();
@@ -134,8 +167,10 @@ fn check_roundtrip(name: &str, file: &[u8], m: &SipMessage) {
     // An edit leaves every other header line as it was.
     let mut e = m.clone();
     e.append_header("X-Torture", "1").unwrap();
-    let ed = sip::parse(e.serialize()).unwrap_or_else(|err| panic!("{name}: edited reparse: {err}"));
-    let keep = |h: &sip::Header<'_>| h.name != HeaderName::ContentLength && h.name_raw != "X-Torture";
+    let ed =
+        sip::parse(e.serialize()).unwrap_or_else(|err| panic!("{name}: edited reparse: {err}"));
+    let keep =
+        |h: &sip::Header<'_>| h.name != HeaderName::ContentLength && h.name_raw != "X-Torture";
     let a: Vec<_> = m.headers().filter(keep).collect();
     let b: Vec<_> = ed.headers().filter(keep).collect();
     assert_eq!(a, b, "{name}");
@@ -155,7 +190,10 @@ fn every_file_is_classified() {
         }
     }
     for n in &listed {
-        assert!(files.contains_key(*n), "{n} is missing from the torture directory");
+        assert!(
+            files.contains_key(*n),
+            "{n} is missing from the torture directory"
+        );
     }
 }
 
@@ -168,21 +206,37 @@ fn classification() {
         let validated = parsed.as_ref().map_err(|e| *e).and_then(|m| m.validate());
         match class {
             Valid => {
-                let m = parsed.as_ref().unwrap_or_else(|e| panic!("{name}: parse: {e}"));
-                m.validate().unwrap_or_else(|e| panic!("{name}: validate: {e}"));
-                m.validate_strict().unwrap_or_else(|e| panic!("{name}: validate_strict: {e}"));
+                let m = parsed
+                    .as_ref()
+                    .unwrap_or_else(|e| panic!("{name}: parse: {e}"));
+                m.validate()
+                    .unwrap_or_else(|e| panic!("{name}: validate: {e}"));
+                m.validate_strict()
+                    .unwrap_or_else(|e| panic!("{name}: validate_strict: {e}"));
             }
             WellFormed { strict_ok } => {
-                let m = parsed.as_ref().unwrap_or_else(|e| panic!("{name}: parse: {e}"));
-                m.validate().unwrap_or_else(|e| panic!("{name}: validate: {e}"));
-                assert_eq!(m.validate_strict().is_ok(), *strict_ok, "{name}: validate_strict");
+                let m = parsed
+                    .as_ref()
+                    .unwrap_or_else(|e| panic!("{name}: parse: {e}"));
+                m.validate()
+                    .unwrap_or_else(|e| panic!("{name}: validate: {e}"));
+                assert_eq!(
+                    m.validate_strict().is_ok(),
+                    *strict_ok,
+                    "{name}: validate_strict"
+                );
             }
             Invalid => {
                 let err = validated.expect_err(name);
                 assert!(!err.reason().is_empty());
                 // A request with a readable Via gets a 400 built from raw
                 // bytes; badinv01's top Via itself is broken, so it is dropped.
-                let raw_reply = build_reply_from_raw(bytes, err.status_code(), err.reason(), &ReplyOptions::default());
+                let raw_reply = build_reply_from_raw(
+                    bytes,
+                    err.status_code(),
+                    err.reason(),
+                    &ReplyOptions::default(),
+                );
                 if *name == "rfc4475/badinv01.dat" || bytes.starts_with(b"SIP/") {
                     assert!(raw_reply.is_none(), "{name}");
                 } else {
@@ -213,24 +267,66 @@ fn invalid_reasons() {
         p.and_then(|m| m.validate()).unwrap_err().reason()
     };
     assert_eq!(reason("rfc4475/clerr.dat"), "Content-Length mismatch");
-    assert_eq!(reason("rfc4475/ncl.dat"), "Bad Request - Invalid Content-Length");
-    assert_eq!(reason("rfc4475/badinv01.dat"), "Bad Request - Malformed Via");
+    assert_eq!(
+        reason("rfc4475/ncl.dat"),
+        "Bad Request - Invalid Content-Length"
+    );
+    assert_eq!(
+        reason("rfc4475/badinv01.dat"),
+        "Bad Request - Malformed Via"
+    );
     assert_eq!(reason("rfc4475/quotbal.dat"), "Bad Request - Malformed To");
     assert_eq!(reason("rfc4475/badaspec.dat"), "Bad Request - Malformed To");
     assert_eq!(reason("rfc4475/baddn.dat"), "Bad Request - Malformed From");
-    assert_eq!(reason("rfc4475/ltgtruri.dat"), "Bad Request - Malformed Request-URI");
-    assert_eq!(reason("rfc4475/escruri.dat"), "Bad Request - Malformed Request-URI");
-    assert_eq!(reason("rfc4475/lwsruri.dat"), "Bad Request - Malformed Request-Line");
-    assert_eq!(reason("rfc4475/lwsstart.dat"), "Bad Request - Malformed Request-Line");
-    assert_eq!(reason("rfc4475/baddate.dat"), "Bad Request - Malformed Date");
-    assert_eq!(reason("rfc4475/regbadct.dat"), "Bad Request - Malformed Contact");
+    assert_eq!(
+        reason("rfc4475/ltgtruri.dat"),
+        "Bad Request - Malformed Request-URI"
+    );
+    assert_eq!(
+        reason("rfc4475/escruri.dat"),
+        "Bad Request - Malformed Request-URI"
+    );
+    assert_eq!(
+        reason("rfc4475/lwsruri.dat"),
+        "Bad Request - Malformed Request-Line"
+    );
+    assert_eq!(
+        reason("rfc4475/lwsstart.dat"),
+        "Bad Request - Malformed Request-Line"
+    );
+    assert_eq!(
+        reason("rfc4475/baddate.dat"),
+        "Bad Request - Malformed Date"
+    );
+    assert_eq!(
+        reason("rfc4475/regbadct.dat"),
+        "Bad Request - Malformed Contact"
+    );
     assert_eq!(reason("rfc4475/badvers.dat"), "Version Not Supported");
-    assert_eq!(reason("rfc4475/mismatch01.dat"), "Bad Request - CSeq Method Mismatch");
-    assert_eq!(reason("rfc4475/mismatch02.dat"), "Bad Request - CSeq Method Mismatch");
-    assert_eq!(reason("rfc4475/bigcode.dat"), "Bad Request - Invalid Status Code");
-    assert_eq!(reason("rfc4475/scalar02.dat"), "Bad Request - Malformed CSeq");
-    assert_eq!(reason("rfc4475/scalarlg.dat"), "Bad Request - Malformed CSeq");
-    assert_eq!(reason("rfc5118/ipv6-bad.dat"), "Bad Request - Malformed Request-URI");
+    assert_eq!(
+        reason("rfc4475/mismatch01.dat"),
+        "Bad Request - CSeq Method Mismatch"
+    );
+    assert_eq!(
+        reason("rfc4475/mismatch02.dat"),
+        "Bad Request - CSeq Method Mismatch"
+    );
+    assert_eq!(
+        reason("rfc4475/bigcode.dat"),
+        "Bad Request - Invalid Status Code"
+    );
+    assert_eq!(
+        reason("rfc4475/scalar02.dat"),
+        "Bad Request - Malformed CSeq"
+    );
+    assert_eq!(
+        reason("rfc4475/scalarlg.dat"),
+        "Bad Request - Malformed CSeq"
+    );
+    assert_eq!(
+        reason("rfc5118/ipv6-bad.dat"),
+        "Bad Request - Malformed Request-URI"
+    );
 }
 
 #[test]
@@ -240,9 +336,18 @@ fn wsinv() {
     assert!(m.ruri().unwrap().unwrap().has_param("unknownparam"));
     let vias: Vec<_> = m.vias().map(|v| v.unwrap()).collect();
     assert_eq!(vias.len(), 3);
-    assert_eq!((vias[0].transport(), vias[0].host(), vias[0].branch()), ("UDP", "192.0.2.2", Some("390skdjuw")));
-    assert_eq!((vias[1].transport(), vias[1].host(), vias[1].branch()), ("TCP", "spindle.example.com", Some("z9hG4bK9ikj8")));
-    assert_eq!((vias[2].transport(), vias[2].host(), vias[2].branch()), ("UDP", "192.168.255.111", Some("z9hG4bK30239")));
+    assert_eq!(
+        (vias[0].transport(), vias[0].host(), vias[0].branch()),
+        ("UDP", "192.0.2.2", Some("390skdjuw"))
+    );
+    assert_eq!(
+        (vias[1].transport(), vias[1].host(), vias[1].branch()),
+        ("TCP", "spindle.example.com", Some("z9hG4bK9ikj8"))
+    );
+    assert_eq!(
+        (vias[2].transport(), vias[2].host(), vias[2].branch()),
+        ("UDP", "192.168.255.111", Some("z9hG4bK30239"))
+    );
     let from = m.from().unwrap().unwrap();
     assert_eq!(from.display_name().unwrap(), "J Rosenberg \\\"");
     assert_eq!(from.tag(), Some("98asjd8"));
@@ -256,14 +361,29 @@ fn wsinv() {
     assert_eq!(m.max_forwards(), Some(Ok(68)));
     assert_eq!(m.header(HeaderName::Subject), Some(""));
     let c = m.contacts().next().unwrap().unwrap();
-    assert_eq!(c.addr().unwrap().display_name().unwrap(), "Quoted string \"\"");
+    assert_eq!(
+        c.addr().unwrap().display_name().unwrap(),
+        "Quoted string \"\""
+    );
     assert_eq!(c.q(), Some("0.33"));
     assert_eq!(c.addr().unwrap().param("newparam"), Some("newvalue"));
     assert_eq!(c.addr().unwrap().param("secondparam"), Some(""));
-    let nf = m.headers().find(|h| h.name_raw == "NewFangledHeader").unwrap();
-    assert_eq!(nf.value_unfolded(), "newfangled value continued newfangled value");
-    assert_eq!(m.header_by_name("unknownheaderwithunusualvalue"), Some(";;,,;;,;"));
-    assert_eq!(m.routes().next().unwrap().unwrap().uri().host(), "services.example.com");
+    let nf = m
+        .headers()
+        .find(|h| h.name_raw == "NewFangledHeader")
+        .unwrap();
+    assert_eq!(
+        nf.value_unfolded(),
+        "newfangled value continued newfangled value"
+    );
+    assert_eq!(
+        m.header_by_name("unknownheaderwithunusualvalue"),
+        Some(";;,,;;,;")
+    );
+    assert_eq!(
+        m.routes().next().unwrap().unwrap().uri().host(),
+        "services.example.com"
+    );
     assert_eq!(m.body().len(), 150);
 }
 
@@ -275,27 +395,54 @@ fn intmeth() {
     assert_eq!(m.method_str(), Some(meth));
     assert_eq!(m.cseq().unwrap().unwrap().method_raw, meth);
     let ruri = m.ruri().unwrap().unwrap();
-    assert_eq!(ruri.user(), Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*"));
-    assert_eq!(ruri.password(), Some("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)"));
+    assert_eq!(
+        ruri.user(),
+        Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*")
+    );
+    assert_eq!(
+        ruri.password(),
+        Some("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)")
+    );
     assert_eq!(ruri.host(), "example.com");
     let to = m.to().unwrap().unwrap();
     assert_eq!(to.display_name().unwrap(), "BEL:\x07 NUL:\0 DEL:\x7f");
-    assert_eq!(to.uri().user(), Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*"));
+    assert_eq!(
+        to.uri().user(),
+        Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*")
+    );
     let from = m.from().unwrap().unwrap();
-    assert_eq!(from.display_name_raw(), Some("token1~` token2'+_ token3*%!.-"));
+    assert_eq!(
+        from.display_name_raw(),
+        Some("token1~` token2'+_ token3*%!.-")
+    );
     assert_eq!(from.tag(), Some("_token~1'+`*%!-."));
     assert_eq!(from.param("fromParam''~+*_!.-%"), Some("\"работающий\""));
-    assert_eq!(m.call_id(), Some("intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{"));
-    assert_eq!(m.header_by_name("extensionHeader-!.%*+_`'~"), Some("\u{feff}大停電"));
+    assert_eq!(
+        m.call_id(),
+        Some("intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{")
+    );
+    assert_eq!(
+        m.header_by_name("extensionHeader-!.%*+_`'~"),
+        Some("\u{feff}大停電")
+    );
     assert_eq!(m.max_forwards(), Some(Ok(255)));
 }
 
 #[test]
 fn escapes() {
     let m = get("rfc4475/esc01.dat");
-    assert_eq!(&*m.ruri().unwrap().unwrap().user_decoded().unwrap(), b"sips:user@example.com");
-    assert_eq!(&*m.to().unwrap().unwrap().uri().user_decoded().unwrap(), b"user");
-    assert_eq!(&*m.from().unwrap().unwrap().uri().user_decoded().unwrap(), b"I have spaces");
+    assert_eq!(
+        &*m.ruri().unwrap().unwrap().user_decoded().unwrap(),
+        b"sips:user@example.com"
+    );
+    assert_eq!(
+        &*m.to().unwrap().unwrap().uri().user_decoded().unwrap(),
+        b"user"
+    );
+    assert_eq!(
+        &*m.from().unwrap().unwrap().uri().user_decoded().unwrap(),
+        b"I have spaces"
+    );
     let c = m.contacts().next().unwrap().unwrap();
     let uri = *c.addr().unwrap().uri();
     assert_eq!(&*uri.user_decoded().unwrap(), b"caller");
@@ -304,15 +451,31 @@ fn escapes() {
     assert_eq!(m.header(HeaderName::ContentType), Some("application/sdp"));
 
     let m = get("rfc4475/escnull.dat");
-    assert_eq!(&*m.to().unwrap().unwrap().uri().user_decoded().unwrap(), b"null-\0-null");
-    let users: Vec<Vec<u8>> =
-        m.contacts().map(|c| c.unwrap().addr().unwrap().uri().user_decoded().unwrap().into_owned()).collect();
+    assert_eq!(
+        &*m.to().unwrap().unwrap().uri().user_decoded().unwrap(),
+        b"null-\0-null"
+    );
+    let users: Vec<Vec<u8>> = m
+        .contacts()
+        .map(|c| {
+            c.unwrap()
+                .addr()
+                .unwrap()
+                .uri()
+                .user_decoded()
+                .unwrap()
+                .into_owned()
+        })
+        .collect();
     assert_eq!(users, vec![b"\0".to_vec(), b"\0\0".to_vec()]);
 
     let m = get("rfc4475/esc02.dat");
     assert_eq!(m.method(), Some(&Method::Other("RE%47IST%45R".into())));
     assert_eq!(m.contacts().count(), 2);
-    assert_eq!(m.header_by_name("C%6Fntact"), Some("<sip:alias2@host2.example.com>"));
+    assert_eq!(
+        m.header_by_name("C%6Fntact"),
+        Some("<sip:alias2@host2.example.com>")
+    );
     assert_eq!(m.top_via().unwrap().branch(), Some("z9hG4bK209%fzsnel234"));
 }
 
@@ -326,10 +489,18 @@ fn lwsdisp_longreq_dblreq_semiuri() {
     let vias: Vec<_> = m.vias().map(|v| v.unwrap().host().to_string()).collect();
     assert_eq!(vias[0], "sip33.example.com");
     assert_eq!(vias[33], "host.example.com");
-    assert!(m.to().unwrap().unwrap().display_name().unwrap().starts_with("I have a user name of extreme"));
+    assert!(m
+        .to()
+        .unwrap()
+        .unwrap()
+        .display_name()
+        .unwrap()
+        .starts_with("I have a user name of extreme"));
     assert_eq!(m.to().unwrap().unwrap().uri().port(), Some(6000));
     assert!(m.from_tag().unwrap().starts_with("129829829829") && m.from_tag().unwrap().len() > 150);
-    assert!(m.headers().any(|h| h.name_raw.starts_with("Unknown-LongLongLong")));
+    assert!(m
+        .headers()
+        .any(|h| h.name_raw.starts_with("Unknown-LongLongLong")));
     assert_eq!(m.body().len(), 150);
 
     let files = load_all();
@@ -353,7 +524,10 @@ fn lwsdisp_longreq_dblreq_semiuri() {
 #[test]
 fn transports_mpart_status_lines() {
     let m = get("rfc4475/transports.dat");
-    let t: Vec<_> = m.vias().map(|v| v.unwrap().transport().to_string()).collect();
+    let t: Vec<_> = m
+        .vias()
+        .map(|v| v.unwrap().transport().to_string())
+        .collect();
     assert_eq!(t, vec!["UDP", "SCTP", "TLS", "UNKNOWN", "TCP"]);
     assert_eq!(m.call_id(), Some("transports.kijh4akdnaqjkwendsasfdj"));
 
@@ -367,7 +541,10 @@ fn transports_mpart_status_lines() {
 
     let m = get("rfc4475/unreason.dat");
     assert_eq!(m.status(), Some(200));
-    assert!(m.reason().unwrap().starts_with("= 2**3 * 5**2 \u{43d}\u{43e}"));
+    assert!(m
+        .reason()
+        .unwrap()
+        .starts_with("= 2**3 * 5**2 \u{43d}\u{43e}"));
     let m = get("rfc4475/noreason.dat");
     assert_eq!(m.status(), Some(100));
     assert_eq!(m.reason(), Some(""));
@@ -380,7 +557,11 @@ fn application_layer() {
     let m = get("rfc4475/unksm2.dat");
     assert_eq!(m.to().unwrap().unwrap().uri().scheme_str(), "isbn");
     let m = get("rfc4475/regaut01.dat");
-    assert_eq!(m.header_values(HeaderName::Authorization).collect::<Vec<_>>(), vec!["NoOneKnowsThisScheme opaque-data=here"]);
+    assert_eq!(
+        m.header_values(HeaderName::Authorization)
+            .collect::<Vec<_>>(),
+        vec!["NoOneKnowsThisScheme opaque-data=here"]
+    );
     let m = get("rfc4475/cparam01.dat");
     let c = m.contacts().next().unwrap().unwrap();
     assert_eq!(c.addr().unwrap().param("unknownparam"), Some(""));
@@ -389,7 +570,10 @@ fn application_layer() {
     assert!(c.addr().unwrap().uri().has_param("unknownparam"));
     let m = get("rfc4475/regescrt.dat");
     let c = m.contacts().next().unwrap().unwrap();
-    assert_eq!(c.addr().unwrap().uri().headers().next(), Some(("Route", "%3Csip:sip.example.com%3E")));
+    assert_eq!(
+        c.addr().unwrap().uri().headers().next(),
+        Some(("Route", "%3Csip:sip.example.com%3E"))
+    );
     let m = get("rfc4475/mcl01.dat");
     assert_eq!(m.content_length(), Some(13));
     assert_eq!(m.body(), b"There's no wa");
@@ -414,17 +598,44 @@ fn rfc5118() {
     assert_eq!(u.host(), "[2001:db8::10]");
     assert_eq!(u.port(), Some(5070));
     let m = get("rfc5118/via-received-param-no-delim.dat");
-    assert_eq!(m.top_via().unwrap().received_ip(), Some("2001:db8::9:255".parse().unwrap()));
+    assert_eq!(
+        m.top_via().unwrap().received_ip(),
+        Some("2001:db8::9:255".parse().unwrap())
+    );
     let m = get("rfc5118/via-received-param-with-delim.dat");
-    assert_eq!(m.top_via().unwrap().received_ip(), Some("2001:db8::9:255".parse().unwrap()));
+    assert_eq!(
+        m.top_via().unwrap().received_ip(),
+        Some("2001:db8::9:255".parse().unwrap())
+    );
     let m = get("rfc5118/mult-ip-in-header.dat");
-    let v: Vec<_> = m.vias().map(|v| v.unwrap()).map(|v| (v.host().to_string(), v.port())).collect();
-    assert_eq!(v, vec![("[2001:db8::9:1]".to_string(), Some(6050)), ("192.0.2.1".into(), None), ("[2001:db8::9:255]".into(), None)]);
+    let v: Vec<_> = m
+        .vias()
+        .map(|v| v.unwrap())
+        .map(|v| (v.host().to_string(), v.port()))
+        .collect();
+    assert_eq!(
+        v,
+        vec![
+            ("[2001:db8::9:1]".to_string(), Some(6050)),
+            ("192.0.2.1".into(), None),
+            ("[2001:db8::9:255]".into(), None)
+        ]
+    );
     let m = get("rfc5118/ipv4-mapped-ipv6.dat");
     assert_eq!(m.top_via().unwrap().host(), "[::ffff:192.0.2.10]");
     assert_eq!(m.body().len(), 236);
     let m = get("rfc5118/ipv6-bug-abnf-3-colons.dat");
     assert_eq!(m.ruri().unwrap().unwrap().host(), "[2001:db8:::192.0.2.1]");
     let m = get("rfc5118/ipv6-good.dat");
-    assert_eq!(m.contacts().next().unwrap().unwrap().addr().unwrap().uri().host_unbracketed(), "2001:db8::1");
+    assert_eq!(
+        m.contacts()
+            .next()
+            .unwrap()
+            .unwrap()
+            .addr()
+            .unwrap()
+            .uri()
+            .host_unbracketed(),
+        "2001:db8::1"
+    );
 }

@@ -20,7 +20,11 @@ impl<'a> CSeq<'a> {
         if !is_token_str(method_raw) {
             return Err(reasons::CSEQ);
         }
-        Ok(CSeq { seq, method: Method::from_token(method_raw), method_raw })
+        Ok(CSeq {
+            seq,
+            method: Method::from_token(method_raw),
+            method_raw,
+        })
     }
 }
 
@@ -45,7 +49,11 @@ impl<'a> MediaType<'a> {
             return Err(reasons::CONTENT_TYPE);
         }
         super::text::check_generic_params(params).map_err(|_| reasons::CONTENT_TYPE)?;
-        Ok(MediaType { mtype, subtype, params })
+        Ok(MediaType {
+            mtype,
+            subtype,
+            params,
+        })
     }
 
     pub fn param(&self, name: &str) -> Option<&'a str> {

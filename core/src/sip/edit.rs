@@ -22,7 +22,11 @@ pub(crate) enum Slot {
     Orig(u32),
     /// Original header i with a new value (the name is kept as written).
     OrigValue(u32, String),
-    New { name: HeaderName, name_text: String, value: String },
+    New {
+        name: HeaderName,
+        name_text: String,
+        value: String,
+    },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -48,7 +52,8 @@ impl SipMessage {
     fn slots(&mut self) -> &mut Vec<Slot> {
         let n = self.headers.len() as u32;
         let e = self.edits.get_or_insert_with(Default::default);
-        e.slots.get_or_insert_with(|| (0..n).map(Slot::Orig).collect())
+        e.slots
+            .get_or_insert_with(|| (0..n).map(Slot::Orig).collect())
     }
 
     fn slot_name(&self, s: &Slot) -> HeaderName {
@@ -102,7 +107,11 @@ impl SipMessage {
             return Err(reasons::BAD_EDIT);
         }
         check_value(value)?;
-        Ok(Slot::New { name: HeaderName::from_name(name), name_text: name.to_string(), value: value.trim().to_string() })
+        Ok(Slot::New {
+            name: HeaderName::from_name(name),
+            name_text: name.to_string(),
+            value: value.trim().to_string(),
+        })
     }
 
     /// Inserts a header above all others.
@@ -145,7 +154,9 @@ impl SipMessage {
     /// Returns false if it does not exist or was already removed.
     pub fn remove_header_at(&mut self, index: usize) -> bool {
         let slots = self.slots();
-        match slots.iter().position(|s| matches!(s, Slot::Orig(i) | Slot::OrigValue(i, _) if *i as usize == index)) {
+        match slots.iter().position(
+            |s| matches!(s, Slot::Orig(i) | Slot::OrigValue(i, _) if *i as usize == index),
+        ) {
             Some(p) => {
                 slots.remove(p);
                 true
@@ -173,7 +184,13 @@ impl SipMessage {
                 found = true;
                 out.push(match s {
                     Slot::Orig(i) | Slot::OrigValue(i, _) => Slot::OrigValue(i, value.clone()),
-                    Slot::New { name, name_text, .. } => Slot::New { name, name_text, value: value.clone() },
+                    Slot::New {
+                        name, name_text, ..
+                    } => Slot::New {
+                        name,
+                        name_text,
+                        value: value.clone(),
+                    },
                 });
             } else {
                 out.push(s);
@@ -191,10 +208,17 @@ impl SipMessage {
     pub fn push_via(&mut self, value: &str) -> Result<(), ParseError> {
         check_value(value)?;
         Via::parse(value)?;
-        let slot = Slot::New { name: HeaderName::Via, name_text: "Via".into(), value: value.trim().to_string() };
+        let slot = Slot::New {
+            name: HeaderName::Via,
+            name_text: "Via".into(),
+            value: value.trim().to_string(),
+        };
         let pos = {
             let slots = self.slots_snapshot();
-            slots.iter().position(|s| self.slot_name(s) == HeaderName::Via).unwrap_or(0)
+            slots
+                .iter()
+                .position(|s| self.slot_name(s) == HeaderName::Via)
+                .unwrap_or(0)
         };
         self.slots().insert(pos, slot);
         Ok(())
@@ -209,7 +233,10 @@ impl SipMessage {
     /// there is no Via.
     pub fn remove_top_via(&mut self) -> bool {
         let slots = self.slots_snapshot();
-        let Some(pos) = slots.iter().position(|s| self.slot_name(s) == HeaderName::Via) else {
+        let Some(pos) = slots
+            .iter()
+            .position(|s| self.slot_name(s) == HeaderName::Via)
+        else {
             return false;
         };
         let value = self.slot_value(&slots[pos]);
@@ -220,7 +247,13 @@ impl SipMessage {
             Some(rest) if !rest.is_empty() => {
                 s[pos] = match slot {
                     Slot::Orig(i) | Slot::OrigValue(i, _) => Slot::OrigValue(i, rest),
-                    Slot::New { name, name_text, .. } => Slot::New { name, name_text, value: rest },
+                    Slot::New {
+                        name, name_text, ..
+                    } => Slot::New {
+                        name,
+                        name_text,
+                        value: rest,
+                    },
                 };
             }
             _ => {
@@ -249,7 +282,10 @@ impl SipMessage {
     /// The current header list after edits, as (name, value) pairs.
     pub fn edited_headers(&self) -> Vec<(&str, &str)> {
         match self.edits.as_ref().and_then(|e| e.slots.as_ref()) {
-            Some(slots) => slots.iter().map(|s| (self.slot_name_text(s), self.slot_value(s))).collect(),
+            Some(slots) => slots
+                .iter()
+                .map(|s| (self.slot_name_text(s), self.slot_value(s)))
+                .collect(),
             None => self.headers().map(|h| (h.name_raw, h.value)).collect(),
         }
     }
@@ -266,7 +302,14 @@ impl SipMessage {
         let body: &[u8] = e.body.as_deref().unwrap_or(self.body());
         let mut out = BytesMut::with_capacity(b.len() + 256 + body.len());
         match (&e.ruri, &self.start) {
-            (Some(ruri), StartLine::Request { method_span, version, .. }) => {
+            (
+                Some(ruri),
+                StartLine::Request {
+                    method_span,
+                    version,
+                    ..
+                },
+            ) => {
                 out.put_slice(self.text(*method_span).as_bytes());
                 out.put_u8(b' ');
                 out.put_slice(ruri.as_bytes());
@@ -299,7 +342,9 @@ impl SipMessage {
                         Slot::OrigValue(i, v) => {
                             put(&mut out, self.text(self.headers[*i as usize].name_span), v);
                         }
-                        Slot::New { name_text, value, .. } => put(&mut out, name_text, value),
+                        Slot::New {
+                            name_text, value, ..
+                        } => put(&mut out, name_text, value),
                     }
                 }
             }

@@ -13,7 +13,10 @@ pub struct ParseError {
 
 impl ParseError {
     pub const fn new(reason: &'static str) -> Self {
-        ParseError { reason, status: 400 }
+        ParseError {
+            reason,
+            status: 400,
+        }
     }
 
     pub const fn with_status(status: u16, reason: &'static str) -> Self {
@@ -48,7 +51,8 @@ pub(crate) mod reasons {
     pub const STATUS_CODE: ParseError = ParseError::new("Bad Request - Invalid Status Code");
     pub const VERSION: ParseError = ParseError::with_status(505, "Version Not Supported");
     pub const HEADER: ParseError = ParseError::new("Bad Request - Malformed Header");
-    pub const NO_HEADER_END: ParseError = ParseError::new("Bad Request - Unterminated Header Section");
+    pub const NO_HEADER_END: ParseError =
+        ParseError::new("Bad Request - Unterminated Header Section");
     pub const NOT_UTF8: ParseError = ParseError::new("Bad Request - Invalid UTF-8 in Headers");
     pub const CONTENT_LENGTH: ParseError = ParseError::new("Bad Request - Invalid Content-Length");
     pub const CL_MISMATCH: ParseError = ParseError::new("Content-Length mismatch");

@@ -39,7 +39,9 @@ fn find_content_length(head: &[u8]) -> Result<Option<usize>, &'static str> {
     let mut found: Option<usize> = None;
     let mut pos = 0;
     while pos < head.len() {
-        let end = memchr(b'\n', &head[pos..]).map(|i| pos + i).unwrap_or(head.len());
+        let end = memchr(b'\n', &head[pos..])
+            .map(|i| pos + i)
+            .unwrap_or(head.len());
         let line = &head[pos..end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let is_cl = |name: &[u8]| {
@@ -50,7 +52,8 @@ fn find_content_length(head: &[u8]) -> Result<Option<usize>, &'static str> {
             if matches!(line.first(), Some(b'l' | b'L' | b'c' | b'C')) && is_cl(&line[..colon]) {
                 // Folded Content-Length values are not worth supporting here.
                 let v = line[colon + 1..].trim_ascii();
-                let n = super::parser::parse_content_length(v).map_err(|_| "invalid Content-Length")?;
+                let n =
+                    super::parser::parse_content_length(v).map_err(|_| "invalid Content-Length")?;
                 if found.is_some_and(|f| f != n) {
                     return Err("conflicting Content-Length");
                 }
@@ -64,7 +67,10 @@ fn find_content_length(head: &[u8]) -> Result<Option<usize>, &'static str> {
 
 /// Frames the next message at the start of a stream buffer.
 pub fn stream_frame(buf: &[u8], max_size: usize) -> FrameResult {
-    let lead = buf.iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+    let lead = buf
+        .iter()
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count();
     if lead > 0 {
         if buf.starts_with(b"\r\n\r\n") {
             return FrameResult::KeepAlive(4, true);
@@ -76,7 +82,11 @@ pub fn stream_frame(buf: &[u8], max_size: usize) -> FrameResult {
         return FrameResult::KeepAlive(lead, false);
     }
     let Some(head_len) = header_end(buf, max_size) else {
-        return if buf.len() >= max_size { FrameResult::Error("header block too large") } else { FrameResult::Incomplete };
+        return if buf.len() >= max_size {
+            FrameResult::Error("header block too large")
+        } else {
+            FrameResult::Incomplete
+        };
     };
     let cl = match find_content_length(&buf[..head_len]) {
         Ok(Some(n)) => n,
@@ -98,7 +108,8 @@ pub fn stream_frame(buf: &[u8], max_size: usize) -> FrameResult {
 mod tests {
     use super::*;
 
-    const MSG: &[u8] = b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nl: 5\r\n\r\nhello";
+    const MSG: &[u8] =
+        b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nl: 5\r\n\r\nhello";
 
     #[test]
     fn whole_split_and_two() {
@@ -110,13 +121,22 @@ mod tests {
         let mut two = MSG.to_vec();
         two.extend_from_slice(MSG);
         assert_eq!(stream_frame(&two, 65535), FrameResult::Complete(MSG.len()));
-        assert_eq!(stream_frame(&two[MSG.len()..], 65535), FrameResult::Complete(MSG.len()));
+        assert_eq!(
+            stream_frame(&two[MSG.len()..], 65535),
+            FrameResult::Complete(MSG.len())
+        );
     }
 
     #[test]
     fn keepalive() {
-        assert_eq!(stream_frame(b"\r\n\r\nINVITE", 100), FrameResult::KeepAlive(4, true));
-        assert_eq!(stream_frame(b"\r\nINVITE", 100), FrameResult::KeepAlive(2, false));
+        assert_eq!(
+            stream_frame(b"\r\n\r\nINVITE", 100),
+            FrameResult::KeepAlive(4, true)
+        );
+        assert_eq!(
+            stream_frame(b"\r\nINVITE", 100),
+            FrameResult::KeepAlive(2, false)
+        );
         assert_eq!(stream_frame(b"\r\n", 100), FrameResult::Incomplete);
         assert_eq!(stream_frame(b"\r\n\r", 100), FrameResult::Incomplete);
         assert_eq!(stream_frame(b"\n\n", 100), FrameResult::KeepAlive(2, false));
@@ -124,10 +144,25 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(stream_frame(b"OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\r\n", 100), FrameResult::Error("missing Content-Length"));
-        assert_eq!(stream_frame(b"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: x\r\n\r\n", 100), FrameResult::Error("invalid Content-Length"));
-        assert_eq!(stream_frame(&[b'A'; 200], 100), FrameResult::Error("header block too large"));
-        assert_eq!(stream_frame(b"OPTIONS sip:a@b SIP/2.0\r\nl: 500\r\n\r\n", 100), FrameResult::Error("message too large"));
-        assert_eq!(stream_frame(b"OPTIONS sip:a@b SIP/2.0\nContent-Length : 2\n\nab", 100), FrameResult::Complete(46));
+        assert_eq!(
+            stream_frame(b"OPTIONS sip:a@b SIP/2.0\r\nVia: x\r\n\r\n", 100),
+            FrameResult::Error("missing Content-Length")
+        );
+        assert_eq!(
+            stream_frame(b"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: x\r\n\r\n", 100),
+            FrameResult::Error("invalid Content-Length")
+        );
+        assert_eq!(
+            stream_frame(&[b'A'; 200], 100),
+            FrameResult::Error("header block too large")
+        );
+        assert_eq!(
+            stream_frame(b"OPTIONS sip:a@b SIP/2.0\r\nl: 500\r\n\r\n", 100),
+            FrameResult::Error("message too large")
+        );
+        assert_eq!(
+            stream_frame(b"OPTIONS sip:a@b SIP/2.0\nContent-Length : 2\n\nab", 100),
+            FrameResult::Complete(46)
+        );
     }
 }

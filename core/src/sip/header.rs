@@ -100,7 +100,6 @@ header_names! {
     WwwAuthenticate => "WWW-Authenticate", b"www-authenticate", false;
 }
 
-
 impl HeaderName {
     // Dispatch on (length, first byte) first so that a lookup does at most
     // a couple of short compares. Generated from the table above.
@@ -110,63 +109,96 @@ impl HeaderName {
             return HeaderName::Other;
         }
         match (name.len(), name[0] | 0x20) {
-            (2, b't') => { if name.eq_ignore_ascii_case(b"to") { return HeaderName::To; } }
-            (3, b'v') => { if name.eq_ignore_ascii_case(b"via") { return HeaderName::Via; } }
-            (4, b'c') => { if name.eq_ignore_ascii_case(b"cseq") { return HeaderName::CSeq; } }
-            (4, b'd') => { if name.eq_ignore_ascii_case(b"date") { return HeaderName::Date; } }
-            (4, b'f') => { if name.eq_ignore_ascii_case(b"from") { return HeaderName::From; } }
-            (4, b'p') => { if name.eq_ignore_ascii_case(b"path") { return HeaderName::Path; } }
-            (4, b'r') => { if name.eq_ignore_ascii_case(b"rack") { return HeaderName::RAck; } if name.eq_ignore_ascii_case(b"rseq") { return HeaderName::RSeq; } }
-            (5, b'a') => { if name.eq_ignore_ascii_case(b"allow") { return HeaderName::Allow; } }
-            (5, b'e') => { if name.eq_ignore_ascii_case(b"event") { return HeaderName::Event; } }
-            (5, b'r') => { if name.eq_ignore_ascii_case(b"route") { return HeaderName::Route; } }
-            (6, b'a') => { if name.eq_ignore_ascii_case(b"accept") { return HeaderName::Accept; } }
-            (6, b'm') => { if name.eq_ignore_ascii_case(b"min-se") { return HeaderName::MinSe; } }
-            (6, b'r') => { if name.eq_ignore_ascii_case(b"reason") { return HeaderName::Reason; } }
-            (6, b's') => { if name.eq_ignore_ascii_case(b"server") { return HeaderName::Server; } }
-            (7, b'c') => { if name.eq_ignore_ascii_case(b"call-id") { return HeaderName::CallId; } if name.eq_ignore_ascii_case(b"contact") { return HeaderName::Contact; } }
-            (7, b'e') => { if name.eq_ignore_ascii_case(b"expires") { return HeaderName::Expires; } }
-            (7, b'p') => { if name.eq_ignore_ascii_case(b"privacy") { return HeaderName::Privacy; } }
-            (7, b'r') => { if name.eq_ignore_ascii_case(b"require") { return HeaderName::Require; } }
-            (7, b's') => { if name.eq_ignore_ascii_case(b"subject") { return HeaderName::Subject; } }
-            (7, b'w') => { if name.eq_ignore_ascii_case(b"warning") { return HeaderName::Warning; } }
-            (8, b'i') => { if name.eq_ignore_ascii_case(b"identity") { return HeaderName::Identity; } }
-            (8, b'p') => { if name.eq_ignore_ascii_case(b"priority") { return HeaderName::Priority; } }
-            (8, b'r') => { if name.eq_ignore_ascii_case(b"refer-to") { return HeaderName::ReferTo; } if name.eq_ignore_ascii_case(b"reply-to") { return HeaderName::ReplyTo; } }
-            (9, b'c') => { if name.eq_ignore_ascii_case(b"call-info") { return HeaderName::CallInfo; } }
-            (9, b's') => { if name.eq_ignore_ascii_case(b"supported") { return HeaderName::Supported; } }
-            (9, b't') => { if name.eq_ignore_ascii_case(b"timestamp") { return HeaderName::Timestamp; } }
-            (10, b'a') => { if name.eq_ignore_ascii_case(b"alert-info") { return HeaderName::AlertInfo; } }
-            (10, b'e') => { if name.eq_ignore_ascii_case(b"error-info") { return HeaderName::ErrorInfo; } }
-            (10, b'u') => { if name.eq_ignore_ascii_case(b"user-agent") { return HeaderName::UserAgent; } }
-            (11, b'i') => { if name.eq_ignore_ascii_case(b"in-reply-to") { return HeaderName::InReplyTo; } }
-            (11, b'm') => { if name.eq_ignore_ascii_case(b"min-expires") { return HeaderName::MinExpires; } }
-            (11, b'r') => { if name.eq_ignore_ascii_case(b"referred-by") { return HeaderName::ReferredBy; } if name.eq_ignore_ascii_case(b"retry-after") { return HeaderName::RetryAfter; } }
-            (11, b'u') => { if name.eq_ignore_ascii_case(b"unsupported") { return HeaderName::Unsupported; } }
-            (12, b'a') => { if name.eq_ignore_ascii_case(b"allow-events") { return HeaderName::AllowEvents; } }
-            (12, b'c') => { if name.eq_ignore_ascii_case(b"content-type") { return HeaderName::ContentType; } }
-            (12, b'm') => { if name.eq_ignore_ascii_case(b"max-forwards") { return HeaderName::MaxForwards; } if name.eq_ignore_ascii_case(b"mime-version") { return HeaderName::MimeVersion; } }
-            (12, b'o') => { if name.eq_ignore_ascii_case(b"organization") { return HeaderName::Organization; } }
-            (12, b'r') => { if name.eq_ignore_ascii_case(b"record-route") { return HeaderName::RecordRoute; } }
-            (13, b'a') => { if name.eq_ignore_ascii_case(b"authorization") { return HeaderName::Authorization; } }
-            (13, b'p') => { if name.eq_ignore_ascii_case(b"proxy-require") { return HeaderName::ProxyRequire; } }
-            (13, b's') => { if name.eq_ignore_ascii_case(b"service-route") { return HeaderName::ServiceRoute; } }
-            (14, b'a') => { if name.eq_ignore_ascii_case(b"accept-contact") { return HeaderName::AcceptContact; } }
-            (14, b'c') => { if name.eq_ignore_ascii_case(b"content-length") { return HeaderName::ContentLength; } }
-            (14, b'r') => { if name.eq_ignore_ascii_case(b"reject-contact") { return HeaderName::RejectContact; } }
-            (15, b'a') => { if name.eq_ignore_ascii_case(b"accept-encoding") { return HeaderName::AcceptEncoding; } if name.eq_ignore_ascii_case(b"accept-language") { return HeaderName::AcceptLanguage; } }
-            (15, b's') => { if name.eq_ignore_ascii_case(b"session-expires") { return HeaderName::SessionExpires; } }
-            (16, b'c') => { if name.eq_ignore_ascii_case(b"content-encoding") { return HeaderName::ContentEncoding; } if name.eq_ignore_ascii_case(b"content-language") { return HeaderName::ContentLanguage; } }
-            (16, b'w') => { if name.eq_ignore_ascii_case(b"www-authenticate") { return HeaderName::WwwAuthenticate; } }
-            (18, b'p') => { if name.eq_ignore_ascii_case(b"proxy-authenticate") { return HeaderName::ProxyAuthenticate; } }
-            (19, b'a') => { if name.eq_ignore_ascii_case(b"authentication-info") { return HeaderName::AuthenticationInfo; } }
-            (19, b'c') => { if name.eq_ignore_ascii_case(b"content-disposition") { return HeaderName::ContentDisposition; } }
-            (19, b'p') => { if name.eq_ignore_ascii_case(b"p-asserted-identity") { return HeaderName::PAssertedIdentity; } if name.eq_ignore_ascii_case(b"proxy-authorization") { return HeaderName::ProxyAuthorization; } }
-            (19, b'r') => { if name.eq_ignore_ascii_case(b"request-disposition") { return HeaderName::RequestDisposition; } }
-            (20, b'p') => { if name.eq_ignore_ascii_case(b"p-preferred-identity") { return HeaderName::PPreferredIdentity; } }
-            _ => {}
+            (2, b't') if name.eq_ignore_ascii_case(b"to") => HeaderName::To,
+            (3, b'v') if name.eq_ignore_ascii_case(b"via") => HeaderName::Via,
+            (4, b'c') if name.eq_ignore_ascii_case(b"cseq") => HeaderName::CSeq,
+            (4, b'd') if name.eq_ignore_ascii_case(b"date") => HeaderName::Date,
+            (4, b'f') if name.eq_ignore_ascii_case(b"from") => HeaderName::From,
+            (4, b'p') if name.eq_ignore_ascii_case(b"path") => HeaderName::Path,
+            (4, b'r') if name.eq_ignore_ascii_case(b"rack") => HeaderName::RAck,
+            (4, b'r') if name.eq_ignore_ascii_case(b"rseq") => HeaderName::RSeq,
+            (5, b'a') if name.eq_ignore_ascii_case(b"allow") => HeaderName::Allow,
+            (5, b'e') if name.eq_ignore_ascii_case(b"event") => HeaderName::Event,
+            (5, b'r') if name.eq_ignore_ascii_case(b"route") => HeaderName::Route,
+            (6, b'a') if name.eq_ignore_ascii_case(b"accept") => HeaderName::Accept,
+            (6, b'm') if name.eq_ignore_ascii_case(b"min-se") => HeaderName::MinSe,
+            (6, b'r') if name.eq_ignore_ascii_case(b"reason") => HeaderName::Reason,
+            (6, b's') if name.eq_ignore_ascii_case(b"server") => HeaderName::Server,
+            (7, b'c') if name.eq_ignore_ascii_case(b"call-id") => HeaderName::CallId,
+            (7, b'c') if name.eq_ignore_ascii_case(b"contact") => HeaderName::Contact,
+            (7, b'e') if name.eq_ignore_ascii_case(b"expires") => HeaderName::Expires,
+            (7, b'p') if name.eq_ignore_ascii_case(b"privacy") => HeaderName::Privacy,
+            (7, b'r') if name.eq_ignore_ascii_case(b"require") => HeaderName::Require,
+            (7, b's') if name.eq_ignore_ascii_case(b"subject") => HeaderName::Subject,
+            (7, b'w') if name.eq_ignore_ascii_case(b"warning") => HeaderName::Warning,
+            (8, b'i') if name.eq_ignore_ascii_case(b"identity") => HeaderName::Identity,
+            (8, b'p') if name.eq_ignore_ascii_case(b"priority") => HeaderName::Priority,
+            (8, b'r') if name.eq_ignore_ascii_case(b"refer-to") => HeaderName::ReferTo,
+            (8, b'r') if name.eq_ignore_ascii_case(b"reply-to") => HeaderName::ReplyTo,
+            (9, b'c') if name.eq_ignore_ascii_case(b"call-info") => HeaderName::CallInfo,
+            (9, b's') if name.eq_ignore_ascii_case(b"supported") => HeaderName::Supported,
+            (9, b't') if name.eq_ignore_ascii_case(b"timestamp") => HeaderName::Timestamp,
+            (10, b'a') if name.eq_ignore_ascii_case(b"alert-info") => HeaderName::AlertInfo,
+            (10, b'e') if name.eq_ignore_ascii_case(b"error-info") => HeaderName::ErrorInfo,
+            (10, b'u') if name.eq_ignore_ascii_case(b"user-agent") => HeaderName::UserAgent,
+            (11, b'i') if name.eq_ignore_ascii_case(b"in-reply-to") => HeaderName::InReplyTo,
+            (11, b'm') if name.eq_ignore_ascii_case(b"min-expires") => HeaderName::MinExpires,
+            (11, b'r') if name.eq_ignore_ascii_case(b"referred-by") => HeaderName::ReferredBy,
+            (11, b'r') if name.eq_ignore_ascii_case(b"retry-after") => HeaderName::RetryAfter,
+            (11, b'u') if name.eq_ignore_ascii_case(b"unsupported") => HeaderName::Unsupported,
+            (12, b'a') if name.eq_ignore_ascii_case(b"allow-events") => HeaderName::AllowEvents,
+            (12, b'c') if name.eq_ignore_ascii_case(b"content-type") => HeaderName::ContentType,
+            (12, b'm') if name.eq_ignore_ascii_case(b"max-forwards") => HeaderName::MaxForwards,
+            (12, b'm') if name.eq_ignore_ascii_case(b"mime-version") => HeaderName::MimeVersion,
+            (12, b'o') if name.eq_ignore_ascii_case(b"organization") => HeaderName::Organization,
+            (12, b'r') if name.eq_ignore_ascii_case(b"record-route") => HeaderName::RecordRoute,
+            (13, b'a') if name.eq_ignore_ascii_case(b"authorization") => HeaderName::Authorization,
+            (13, b'p') if name.eq_ignore_ascii_case(b"proxy-require") => HeaderName::ProxyRequire,
+            (13, b's') if name.eq_ignore_ascii_case(b"service-route") => HeaderName::ServiceRoute,
+            (14, b'a') if name.eq_ignore_ascii_case(b"accept-contact") => HeaderName::AcceptContact,
+            (14, b'c') if name.eq_ignore_ascii_case(b"content-length") => HeaderName::ContentLength,
+            (14, b'r') if name.eq_ignore_ascii_case(b"reject-contact") => HeaderName::RejectContact,
+            (15, b'a') if name.eq_ignore_ascii_case(b"accept-encoding") => {
+                HeaderName::AcceptEncoding
+            }
+            (15, b'a') if name.eq_ignore_ascii_case(b"accept-language") => {
+                HeaderName::AcceptLanguage
+            }
+            (15, b's') if name.eq_ignore_ascii_case(b"session-expires") => {
+                HeaderName::SessionExpires
+            }
+            (16, b'c') if name.eq_ignore_ascii_case(b"content-encoding") => {
+                HeaderName::ContentEncoding
+            }
+            (16, b'c') if name.eq_ignore_ascii_case(b"content-language") => {
+                HeaderName::ContentLanguage
+            }
+            (16, b'w') if name.eq_ignore_ascii_case(b"www-authenticate") => {
+                HeaderName::WwwAuthenticate
+            }
+            (18, b'p') if name.eq_ignore_ascii_case(b"proxy-authenticate") => {
+                HeaderName::ProxyAuthenticate
+            }
+            (19, b'a') if name.eq_ignore_ascii_case(b"authentication-info") => {
+                HeaderName::AuthenticationInfo
+            }
+            (19, b'c') if name.eq_ignore_ascii_case(b"content-disposition") => {
+                HeaderName::ContentDisposition
+            }
+            (19, b'p') if name.eq_ignore_ascii_case(b"p-asserted-identity") => {
+                HeaderName::PAssertedIdentity
+            }
+            (19, b'p') if name.eq_ignore_ascii_case(b"proxy-authorization") => {
+                HeaderName::ProxyAuthorization
+            }
+            (19, b'r') if name.eq_ignore_ascii_case(b"request-disposition") => {
+                HeaderName::RequestDisposition
+            }
+            (20, b'p') if name.eq_ignore_ascii_case(b"p-preferred-identity") => {
+                HeaderName::PPreferredIdentity
+            }
+            _ => HeaderName::Other,
         }
-        HeaderName::Other
     }
 }
 
@@ -236,7 +268,11 @@ pub fn unfold(v: &str) -> std::borrow::Cow<'_, str> {
     }
     for part in it {
         out.push(' ');
-        out.push_str(part.trim_end_matches('\r').trim_start_matches([' ', '\t']).trim_end_matches([' ', '\t']));
+        out.push_str(
+            part.trim_end_matches('\r')
+                .trim_start_matches([' ', '\t'])
+                .trim_end_matches([' ', '\t']),
+        );
     }
     std::borrow::Cow::Owned(out)
 }
@@ -249,7 +285,10 @@ mod tests {
     fn classify_names() {
         assert_eq!(HeaderName::classify(b"VIA"), HeaderName::Via);
         assert_eq!(HeaderName::classify(b"v"), HeaderName::Via);
-        assert_eq!(HeaderName::classify(b"MaX-fOrWaRdS"), HeaderName::MaxForwards);
+        assert_eq!(
+            HeaderName::classify(b"MaX-fOrWaRdS"),
+            HeaderName::MaxForwards
+        );
         assert_eq!(HeaderName::classify(b"I"), HeaderName::CallId);
         assert_eq!(HeaderName::classify(b"C%6Fntact"), HeaderName::Other);
         assert_eq!(HeaderName::classify(b"x"), HeaderName::SessionExpires);
@@ -259,8 +298,14 @@ mod tests {
         assert_eq!(HeaderName::classify(b"r"), HeaderName::ReferTo);
         assert_eq!(HeaderName::classify(b"b"), HeaderName::ReferredBy);
         assert_eq!(HeaderName::classify(b"k"), HeaderName::Supported);
-        assert_eq!(HeaderName::classify(b"WWW-Authenticate"), HeaderName::WwwAuthenticate);
-        assert_eq!(HeaderName::classify(b"X-Very-Long-Unknown-Header-Name-Here"), HeaderName::Other);
+        assert_eq!(
+            HeaderName::classify(b"WWW-Authenticate"),
+            HeaderName::WwwAuthenticate
+        );
+        assert_eq!(
+            HeaderName::classify(b"X-Very-Long-Unknown-Header-Name-Here"),
+            HeaderName::Other
+        );
     }
 
     #[test]

@@ -25,14 +25,26 @@ pub(crate) struct Span {
 
 impl Span {
     pub fn new(start: usize, end: usize) -> Span {
-        Span { start: start as u32, end: end as u32 }
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
     }
 }
 
 #[derive(Clone, Debug)]
 pub(crate) enum StartLine {
-    Request { method: Method, method_span: Span, uri: Span, version: Span },
-    Response { version: Span, code: u16, reason: Span },
+    Request {
+        method: Method,
+        method_span: Span,
+        uri: Span,
+        version: Span,
+    },
+    Response {
+        version: Span,
+        code: u16,
+        reason: Span,
+    },
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -76,7 +88,17 @@ impl SipMessage {
         body_start: usize,
         content_length: Option<usize>,
     ) -> SipMessage {
-        SipMessage { buf, start, msg_start, start_line_end, headers, head_end, body_start, content_length, edits: None }
+        SipMessage {
+            buf,
+            start,
+            msg_start,
+            start_line_end,
+            headers,
+            head_end,
+            body_start,
+            content_length,
+            edits: None,
+        }
     }
 
     #[inline]
@@ -119,7 +141,8 @@ impl SipMessage {
     }
     /// Parsed Request-URI; `None` for responses.
     pub fn ruri(&self) -> Option<Result<Uri<'_>, ParseError>> {
-        self.ruri_str().map(|u| Uri::parse(u).map_err(|_| reasons::RURI))
+        self.ruri_str()
+            .map(|u| Uri::parse(u).map_err(|_| reasons::RURI))
     }
     /// Status code; `None` for requests.
     pub fn status(&self) -> Option<u16> {
@@ -137,7 +160,9 @@ impl SipMessage {
     /// `SIP/2.0` as written.
     pub fn version(&self) -> &str {
         match self.start {
-            StartLine::Request { version, .. } | StartLine::Response { version, .. } => self.text(version),
+            StartLine::Request { version, .. } | StartLine::Response { version, .. } => {
+                self.text(version)
+            }
         }
     }
 
@@ -160,18 +185,28 @@ impl SipMessage {
 
     /// All headers in order.
     pub fn headers(&self) -> impl Iterator<Item = Header<'_>> + '_ {
-        self.headers.iter().map(move |h| Header { name: h.name, name_raw: self.text(h.name_span), value: self.text(h.value) })
+        self.headers.iter().map(move |h| Header {
+            name: h.name,
+            name_raw: self.text(h.name_span),
+            value: self.text(h.value),
+        })
     }
     pub fn header_count(&self) -> usize {
         self.headers.len()
     }
     /// First header with this name (whole value, not list-split).
     pub fn header(&self, name: HeaderName) -> Option<&str> {
-        self.headers.iter().find(|h| h.name == name).map(|h| self.text(h.value))
+        self.headers
+            .iter()
+            .find(|h| h.name == name)
+            .map(|h| self.text(h.value))
     }
     /// Every header line with this name, whole values.
     pub fn header_all(&self, name: HeaderName) -> impl Iterator<Item = &str> + '_ {
-        self.headers.iter().filter(move |h| h.name == name).map(move |h| self.text(h.value))
+        self.headers
+            .iter()
+            .filter(move |h| h.name == name)
+            .map(move |h| self.text(h.value))
     }
     fn matches_name(&self, h: &HeaderEntry, name: &str, known: HeaderName) -> bool {
         if known != HeaderName::Other {
@@ -184,7 +219,10 @@ impl SipMessage {
     pub fn header_by_name(&self, name: &str) -> Option<&str> {
         let known = HeaderName::from_name(name);
         let name = name.trim();
-        self.headers.iter().find(|h| self.matches_name(h, name, known)).map(|h| self.text(h.value))
+        self.headers
+            .iter()
+            .find(|h| self.matches_name(h, name, known))
+            .map(|h| self.text(h.value))
     }
     /// Values of a header, with list headers (Via, Contact, Route, Allow,
     /// Supported, ...) split on top-level commas; commas inside quotes or
@@ -193,28 +231,41 @@ impl SipMessage {
     pub fn header_values(&self, name: HeaderName) -> impl Iterator<Item = &str> + '_ {
         let list = name.is_list();
         self.header_all(name).flat_map(move |v| {
-            let items: Box<dyn Iterator<Item = &str>> =
-                if list { Box::new(split_list(v).filter(|s| !s.is_empty())) } else { Box::new(std::iter::once(v)) };
+            let items: Box<dyn Iterator<Item = &str>> = if list {
+                Box::new(split_list(v).filter(|s| !s.is_empty()))
+            } else {
+                Box::new(std::iter::once(v))
+            };
             items
         })
     }
     /// [`SipMessage::header_values`] by name as text. Unknown headers are
     /// never split (we do not know their grammar).
-    pub fn header_values_by_name<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+    pub fn header_values_by_name<'s>(
+        &'s self,
+        name: &'s str,
+    ) -> impl Iterator<Item = &'s str> + 's {
         let known = HeaderName::from_name(name);
         let list = known.is_list();
         let name = name.trim();
-        self.headers.iter().filter(move |h| self.matches_name(h, name, known)).flat_map(move |h| {
-            let v = self.text(h.value);
-            let items: Box<dyn Iterator<Item = &str>> =
-                if list { Box::new(split_list(v).filter(|s| !s.is_empty())) } else { Box::new(std::iter::once(v)) };
-            items
-        })
+        self.headers
+            .iter()
+            .filter(move |h| self.matches_name(h, name, known))
+            .flat_map(move |h| {
+                let v = self.text(h.value);
+                let items: Box<dyn Iterator<Item = &str>> = if list {
+                    Box::new(split_list(v).filter(|s| !s.is_empty()))
+                } else {
+                    Box::new(std::iter::once(v))
+                };
+                items
+            })
     }
 
     /// Every Via value in order, across header lines and comma lists.
     pub fn vias(&self) -> impl Iterator<Item = Result<Via<'_>, ParseError>> + '_ {
-        self.header_all(HeaderName::Via).flat_map(|v| split_list(v).map(Via::parse))
+        self.header_all(HeaderName::Via)
+            .flat_map(|v| split_list(v).map(Via::parse))
     }
     /// The first Via value.
     pub fn top_via(&self) -> Result<Via<'_>, ParseError> {
@@ -222,13 +273,17 @@ impl SipMessage {
         Via::parse(split_list(v).next().unwrap_or(""))
     }
     pub fn via_count(&self) -> usize {
-        self.header_all(HeaderName::Via).map(|v| split_list(v).count()).sum()
+        self.header_all(HeaderName::Via)
+            .map(|v| split_list(v).count())
+            .sum()
     }
     pub fn from(&self) -> Option<Result<NameAddr<'_>, ParseError>> {
-        self.header(HeaderName::From).map(|v| NameAddr::parse(v).map_err(|_| reasons::FROM))
+        self.header(HeaderName::From)
+            .map(|v| NameAddr::parse(v).map_err(|_| reasons::FROM))
     }
     pub fn to(&self) -> Option<Result<NameAddr<'_>, ParseError>> {
-        self.header(HeaderName::To).map(|v| NameAddr::parse(v).map_err(|_| reasons::TO))
+        self.header(HeaderName::To)
+            .map(|v| NameAddr::parse(v).map_err(|_| reasons::TO))
     }
     pub fn from_tag(&self) -> Option<&str> {
         self.from()?.ok()?.tag()
@@ -244,7 +299,8 @@ impl SipMessage {
     }
     /// All Contact values in order (`*` included as [`Contact::Star`]).
     pub fn contacts(&self) -> impl Iterator<Item = Result<Contact<'_>, ParseError>> + '_ {
-        self.header_all(HeaderName::Contact).flat_map(|v| split_list(v).map(Contact::parse))
+        self.header_all(HeaderName::Contact)
+            .flat_map(|v| split_list(v).map(Contact::parse))
     }
     pub fn routes(&self) -> impl Iterator<Item = Result<NameAddr<'_>, ParseError>> + '_ {
         self.header_all(HeaderName::Route)
@@ -256,12 +312,16 @@ impl SipMessage {
     }
     pub fn max_forwards(&self) -> Option<Result<u8, ParseError>> {
         self.header(HeaderName::MaxForwards).map(|v| {
-            super::text::parse_decimal(trim_lws(v), 255).map(|n| n as u8).ok_or(reasons::MAX_FORWARDS)
+            super::text::parse_decimal(trim_lws(v), 255)
+                .map(|n| n as u8)
+                .ok_or(reasons::MAX_FORWARDS)
         })
     }
     pub fn expires(&self) -> Option<Result<u32, ParseError>> {
         self.header(HeaderName::Expires).map(|v| {
-            super::text::parse_decimal(trim_lws(v), u32::MAX as u64).map(|n| n as u32).ok_or(reasons::EXPIRES)
+            super::text::parse_decimal(trim_lws(v), u32::MAX as u64)
+                .map(|n| n as u32)
+                .ok_or(reasons::EXPIRES)
         })
     }
     pub fn content_type(&self) -> Option<Result<MediaType<'_>, ParseError>> {

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 
 use super::error::{reasons, ParseError};
 use super::text::{
-    check_generic_params, find_generic_param, is_lws, is_token, quoted_end, skip_lws, trim_lws, unquote,
-    GenericParams,
+    check_generic_params, find_generic_param, is_lws, is_token, quoted_end, skip_lws, trim_lws,
+    unquote, GenericParams,
 };
 use super::uri::Uri;
 
@@ -48,7 +48,9 @@ impl<'a> NameAddr<'a> {
                 (if d.is_empty() { None } else { Some(d) }, &s[i..])
             } else {
                 // addr-spec
-                let end = s.find(|c: char| c == ';' || c.is_ascii_whitespace()).unwrap_or(s.len());
+                let end = s
+                    .find(|c: char| c == ';' || c.is_ascii_whitespace())
+                    .unwrap_or(s.len());
                 let uri_s = &s[..end];
                 if uri_s.contains(['?', ',', '<', '>', '"']) {
                     return Err(err);
@@ -56,7 +58,12 @@ impl<'a> NameAddr<'a> {
                 let uri = Uri::parse(uri_s)?;
                 let params = &s[end..];
                 check_generic_params(params).map_err(|_| err)?;
-                return Ok(NameAddr { display: None, uri, params, bracketed: false });
+                return Ok(NameAddr {
+                    display: None,
+                    uri,
+                    params,
+                    bracketed: false,
+                });
             }
         };
         let inner = after_display.strip_prefix('<').ok_or(err)?;
@@ -69,7 +76,12 @@ impl<'a> NameAddr<'a> {
         let uri = Uri::parse(uri_s)?;
         let params = &inner[close + 1..];
         check_generic_params(params).map_err(|_| err)?;
-        Ok(NameAddr { display, uri, params, bracketed: true })
+        Ok(NameAddr {
+            display,
+            uri,
+            params,
+            bracketed: true,
+        })
     }
 
     /// Display name as written (quotes and escapes kept).
@@ -114,7 +126,9 @@ impl<'a> Contact<'a> {
         if trim_lws(s) == "*" {
             return Ok(Contact::Star);
         }
-        NameAddr::parse(s).map(Contact::Addr).map_err(|_| reasons::CONTACT)
+        NameAddr::parse(s)
+            .map(Contact::Addr)
+            .map_err(|_| reasons::CONTACT)
     }
     pub fn is_star(&self) -> bool {
         matches!(self, Contact::Star)
@@ -146,7 +160,10 @@ mod tests {
 
     #[test]
     fn forms() {
-        let n = NameAddr::parse("\"J Rosenberg \\\\\\\"\"       <sip:jdrosen@example.com>\r\n  ;\r\n  tag = 98asjd8").unwrap();
+        let n = NameAddr::parse(
+            "\"J Rosenberg \\\\\\\"\"       <sip:jdrosen@example.com>\r\n  ;\r\n  tag = 98asjd8",
+        )
+        .unwrap();
         assert_eq!(n.display_name().unwrap(), "J Rosenberg \\\"");
         assert_eq!(n.tag(), Some("98asjd8"));
         assert_eq!(n.uri().host(), "example.com");
@@ -164,7 +181,8 @@ mod tests {
         assert_eq!(n.uri().param("unknownparam"), Some(""));
         assert_eq!(n.param("unknownparam"), None);
 
-        let n = NameAddr::parse("token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;tag=x").unwrap();
+        let n = NameAddr::parse("token1~` token2'+_ token3*%!.- <sip:mundane@example.com>;tag=x")
+            .unwrap();
         assert_eq!(n.display_name_raw(), Some("token1~` token2'+_ token3*%!.-"));
         assert!(NameAddr::parse("isbn:2983792873").is_ok());
     }
@@ -189,7 +207,8 @@ mod tests {
         let c = Contact::parse("<sip:a@b>;expires=60;q=0.5").unwrap();
         assert_eq!(c.expires(), Ok(Some(60)));
         assert_eq!(c.q(), Some("0.5"));
-        let c = Contact::parse("<sip:user@host129.example.com>\r\n  ;expires=280297596632815").unwrap();
+        let c =
+            Contact::parse("<sip:user@host129.example.com>\r\n  ;expires=280297596632815").unwrap();
         assert!(c.expires().is_err());
     }
 }

@@ -27,14 +27,28 @@ fn version(i: &[u8]) -> IResult<&[u8], &[u8]> {
     recognize((tag_no_case("SIP/"), digit1, char('.'), digit1)).parse(i)
 }
 
-fn request_line(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8], &[u8])> {
-    let (i, (m, _, u, _, v)) =
-        (take_while1(is_token), char(' '), take_till1(|c| c == b' '), char(' '), version).parse(i)?;
+/// Three pieces of a start line (method/URI/version or version/code/reason).
+type Triple<'a> = (&'a [u8], &'a [u8], &'a [u8]);
+
+fn request_line(i: &[u8]) -> IResult<&[u8], Triple<'_>> {
+    let (i, (m, _, u, _, v)) = (
+        take_while1(is_token),
+        char(' '),
+        take_till1(|c| c == b' '),
+        char(' '),
+        version,
+    )
+        .parse(i)?;
     Ok((i, (m, u, v)))
 }
 
-fn status_line(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8], &[u8])> {
-    let (i, (v, _, code)) = (version, char(' '), take_while_m_n(3, 3, |c: u8| c.is_ascii_digit())).parse(i)?;
+fn status_line(i: &[u8]) -> IResult<&[u8], Triple<'_>> {
+    let (i, (v, _, code)) = (
+        version,
+        char(' '),
+        take_while_m_n(3, 3, |c: u8| c.is_ascii_digit()),
+    )
+        .parse(i)?;
     if i.is_empty() {
         return Ok((i, (v, code, i)));
     }
@@ -51,28 +65,52 @@ fn parse_start_line(buf: &[u8], line: &[u8]) -> Result<StartLine, ParseError> {
     if line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"SIP/") {
         let (_, (v, code, reason)) = status_line(line).map_err(|_| {
             // Distinguish an over-long code (RFC 4475 bigcode) in the log.
-            if line.iter().skip_while(|&&b| b != b' ').skip(1).take_while(|b| b.is_ascii_digit()).count() > 3 {
+            if line
+                .iter()
+                .skip_while(|&&b| b != b' ')
+                .skip(1)
+                .take_while(|b| b.is_ascii_digit())
+                .count()
+                > 3
+            {
                 reasons::STATUS_CODE
             } else {
                 reasons::STATUS_LINE
             }
         })?;
-        let code: u16 = std::str::from_utf8(code).ok().and_then(|c| c.parse().ok()).ok_or(reasons::STATUS_LINE)?;
+        let code: u16 = std::str::from_utf8(code)
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .ok_or(reasons::STATUS_LINE)?;
         if !(100..=699).contains(&code) {
             return Err(reasons::STATUS_CODE);
         }
-        Ok(StartLine::Response { version: span_of(buf, v), code, reason: span_of(buf, reason) })
+        Ok(StartLine::Response {
+            version: span_of(buf, v),
+            code,
+            reason: span_of(buf, reason),
+        })
     } else {
         // Trailing whitespace after the version is tolerated (RFC 4475
         // trws allows either choice); everything else must be single SPs.
-        let trimmed_len = line.len() - line.iter().rev().take_while(|&&b| b == b' ' || b == b'\t').count();
+        let trimmed_len = line.len()
+            - line
+                .iter()
+                .rev()
+                .take_while(|&&b| b == b' ' || b == b'\t')
+                .count();
         let line = &line[..trimmed_len];
         let (left, (m, u, v)) = request_line(line).map_err(|_| reasons::REQUEST_LINE)?;
         if !left.is_empty() {
             return Err(reasons::REQUEST_LINE);
         }
         let method = Method::from_token(std::str::from_utf8(m).map_err(|_| reasons::REQUEST_LINE)?);
-        Ok(StartLine::Request { method, method_span: span_of(buf, m), uri: span_of(buf, u), version: span_of(buf, v) })
+        Ok(StartLine::Request {
+            method,
+            method_span: span_of(buf, m),
+            uri: span_of(buf, u),
+            version: span_of(buf, v),
+        })
     }
 }
 
@@ -107,9 +145,16 @@ pub fn parse_with_limit(buf: Bytes, max_size: usize) -> Result<SipMessage, Parse
         return Err(reasons::TOO_LARGE);
     }
     let b: &[u8] = &buf;
-    let msg_start = b.iter().position(|&c| c != b'\r' && c != b'\n').ok_or(reasons::EMPTY)?;
+    let msg_start = b
+        .iter()
+        .position(|&c| c != b'\r' && c != b'\n')
+        .ok_or(reasons::EMPTY)?;
     let nl = memchr(b'\n', &b[msg_start..]).ok_or(reasons::NO_HEADER_END)? + msg_start;
-    let line_end = if nl > msg_start && b[nl - 1] == b'\r' { nl - 1 } else { nl };
+    let line_end = if nl > msg_start && b[nl - 1] == b'\r' {
+        nl - 1
+    } else {
+        nl
+    };
     let start = parse_start_line(b, &b[msg_start..line_end])?;
     let start_line_end = nl + 1;
 
@@ -121,7 +166,10 @@ pub fn parse_with_limit(buf: Bytes, max_size: usize) -> Result<SipMessage, Parse
     // The header being built: (entry, raw value start, raw value end).
     let mut cur: Option<(HeaderEntry, usize, usize)> = None;
 
-    let finish = |cur: &mut Option<(HeaderEntry, usize, usize)>, headers: &mut Vec<HeaderEntry>, cl: &mut Option<usize>| -> Result<(), ParseError> {
+    let finish = |cur: &mut Option<(HeaderEntry, usize, usize)>,
+                  headers: &mut Vec<HeaderEntry>,
+                  cl: &mut Option<usize>|
+     -> Result<(), ParseError> {
         if let Some((mut h, vs, ve)) = cur.take() {
             let (s, e) = trim_span(b, vs, ve);
             h.value = Span::new(s, e);
@@ -140,7 +188,11 @@ pub fn parse_with_limit(buf: Bytes, max_size: usize) -> Result<SipMessage, Parse
             return Err(reasons::NO_HEADER_END);
         }
         let nl = memchr(b'\n', &b[pos..]).ok_or(reasons::NO_HEADER_END)? + pos;
-        let content_end = if nl > pos && b[nl - 1] == b'\r' { nl - 1 } else { nl };
+        let content_end = if nl > pos && b[nl - 1] == b'\r' {
+            nl - 1
+        } else {
+            nl
+        };
         if content_end == pos {
             finish(&mut cur, &mut headers, &mut content_length)?;
             head_end = pos;
@@ -196,6 +248,19 @@ pub fn parse_with_limit(buf: Bytes, max_size: usize) -> Result<SipMessage, Parse
     let msg_end = body_start + body_len;
     // Offsets stay relative to the original buffer; only trailing bytes
     // are cut off so that `raw()` is exactly this message.
-    let buf = if msg_end == b.len() { buf } else { buf.slice(..msg_end) };
-    Ok(SipMessage::from_parts(buf, start, msg_start, start_line_end, headers, head_end, body_start, content_length))
+    let buf = if msg_end == b.len() {
+        buf
+    } else {
+        buf.slice(..msg_end)
+    };
+    Ok(SipMessage::from_parts(
+        buf,
+        start,
+        msg_start,
+        start_line_end,
+        headers,
+        head_end,
+        body_start,
+        content_length,
+    ))
 }

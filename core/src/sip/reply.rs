@@ -32,7 +32,11 @@ pub struct ReplyOptions {
 /// Replaces CR, LF and NUL so copied bytes can never break framing.
 fn put_clean(out: &mut BytesMut, v: &[u8]) {
     for &b in v {
-        out.put_u8(if b == b'\r' || b == b'\n' || b == 0 { b' ' } else { b });
+        out.put_u8(if b == b'\r' || b == b'\n' || b == 0 {
+            b' '
+        } else {
+            b
+        });
     }
 }
 
@@ -55,7 +59,13 @@ fn derive_tag(call_id: &[u8], from_tag: &[u8], branch: &[u8]) -> String {
 fn stamp_via(v: &Via<'_>, src: SocketAddr) -> String {
     let ip = src.ip();
     let host_is_src = parse_ip(v.host()) == Some(ip);
-    let mut s = format!("{}/{}/{} {}", v.protocol(), v.version(), v.transport(), v.host());
+    let mut s = format!(
+        "{}/{}/{} {}",
+        v.protocol(),
+        v.version(),
+        v.transport(),
+        v.host()
+    );
     if let Some(p) = v.port() {
         s.push_str(&format!(":{p}"));
     }
@@ -159,7 +169,11 @@ fn via_line<'a>(value: &'a str, first: bool, opts: &ReplyOptions) -> Cow<'a, [u8
 /// To (with a tag added when missing and code > 100), Call-ID, CSeq, then
 /// `opts.extra_headers`, `Server`, and `Content-Length: 0`.
 pub fn build_reply(req: &SipMessage, code: u16, reason: &str, opts: &ReplyOptions) -> Bytes {
-    let vias = req.header_all(HeaderName::Via).enumerate().map(|(i, v)| via_line(v, i == 0, opts)).collect();
+    let vias = req
+        .header_all(HeaderName::Via)
+        .enumerate()
+        .map(|(i, v)| via_line(v, i == 0, opts))
+        .collect();
     let to = req.header(HeaderName::To);
     let to_has_tag = to.is_some_and(|t| match NameAddr::parse(t) {
         Ok(n) => n.tag().is_some(),
@@ -195,12 +209,20 @@ fn trim_bytes(mut v: &[u8]) -> &[u8] {
 /// the reply and the top Via (to find where it goes), or `None` when the
 /// bytes are not a request or have no parseable top Via — then the
 /// message can only be dropped.
-pub fn build_reply_from_raw<'a>(raw: &'a [u8], code: u16, reason: &str, opts: &ReplyOptions) -> Option<(Bytes, Via<'a>)> {
+pub fn build_reply_from_raw<'a>(
+    raw: &'a [u8],
+    code: u16,
+    reason: &str,
+    opts: &ReplyOptions,
+) -> Option<(Bytes, Via<'a>)> {
     let start = raw.iter().position(|&b| b != b'\r' && b != b'\n')?;
     let raw_from = &raw[start..];
     let first_end = memchr::memchr(b'\n', raw_from)?;
     let first = trim_bytes(&raw_from[..first_end]);
-    if first.len() < 4 || first[..4].eq_ignore_ascii_case(b"SIP/") || !super::text::is_token(first[0]) {
+    if first.len() < 4
+        || first[..4].eq_ignore_ascii_case(b"SIP/")
+        || !super::text::is_token(first[0])
+    {
         return None;
     }
     if !first.windows(5).any(|w| w.eq_ignore_ascii_case(b" SIP/")) {
@@ -211,7 +233,9 @@ pub fn build_reply_from_raw<'a>(raw: &'a [u8], code: u16, reason: &str, opts: &R
     let mut pos = start + first_end + 1;
     let mut cur: Option<(HeaderName, usize, usize)> = None;
     while pos < raw.len() {
-        let nl = memchr::memchr(b'\n', &raw[pos..]).map(|i| pos + i).unwrap_or(raw.len());
+        let nl = memchr::memchr(b'\n', &raw[pos..])
+            .map(|i| pos + i)
+            .unwrap_or(raw.len());
         let line = &raw[pos..nl];
         let content = line.strip_suffix(b"\r").unwrap_or(line);
         if content.is_empty() {
@@ -227,7 +251,11 @@ pub fn build_reply_from_raw<'a>(raw: &'a [u8], code: u16, reason: &str, opts: &R
             }
             if let Some(colon) = memchr::memchr(b':', content) {
                 let name = trim_bytes(&content[..colon]);
-                cur = Some((HeaderName::classify(name), pos + colon + 1, pos + content.len()));
+                cur = Some((
+                    HeaderName::classify(name),
+                    pos + colon + 1,
+                    pos + content.len(),
+                ));
             }
         }
         pos = nl + 1;
@@ -253,7 +281,9 @@ pub fn build_reply_from_raw<'a>(raw: &'a [u8], code: u16, reason: &str, opts: &R
         let s = std::str::from_utf8(v).ok()?;
         NameAddr::parse(s).ok()?.tag().map(str::as_bytes)
     };
-    let to_has_tag = to.is_some_and(|t| tag_of(t).is_some() || t.to_ascii_lowercase().windows(5).any(|w| w == b";tag="));
+    let to_has_tag = to.is_some_and(|t| {
+        tag_of(t).is_some() || t.to_ascii_lowercase().windows(5).any(|w| w == b";tag=")
+    });
     let parts = Parts {
         vias,
         from,

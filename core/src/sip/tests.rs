@@ -43,7 +43,10 @@ fn typed_accessors() {
     assert!(vias[2].has_rport());
     assert_eq!(m.top_via().unwrap().host(), "pc33.atlanta.example.com");
     assert_eq!(m.via_count(), 3);
-    assert_eq!(m.from().unwrap().unwrap().display_name().unwrap(), "Alice, A.");
+    assert_eq!(
+        m.from().unwrap().unwrap().display_name().unwrap(),
+        "Alice, A."
+    );
     assert_eq!(m.from_tag(), Some("1928301774"));
     assert_eq!(m.to_tag(), None);
     assert_eq!(m.call_id(), Some("a84b4c76e66710@pc33.atlanta.example.com"));
@@ -93,12 +96,24 @@ fn folding() {
 fn comma_splitting() {
     let m = msg(INVITE);
     let c: Vec<_> = m.header_values(HeaderName::Contact).collect();
-    assert_eq!(c, vec!["<sip:alice@pc33.atlanta.example.com>;expires=60;q=0.7", "\"x,y\" <sip:y,z@h;a=b>"]);
-    assert_eq!(m.header_values(HeaderName::Allow).collect::<Vec<_>>(), vec!["INVITE", "ACK", "BYE"]);
+    assert_eq!(
+        c,
+        vec![
+            "<sip:alice@pc33.atlanta.example.com>;expires=60;q=0.7",
+            "\"x,y\" <sip:y,z@h;a=b>"
+        ]
+    );
+    assert_eq!(
+        m.header_values(HeaderName::Allow).collect::<Vec<_>>(),
+        vec!["INVITE", "ACK", "BYE"]
+    );
     assert_eq!(m.header_values(HeaderName::Authorization).count(), 1);
     assert_eq!(m.header_values(HeaderName::Date).count(), 1);
     assert_eq!(m.header_values_by_name("Route").count(), 2);
-    assert_eq!(m.header_values_by_name("x-custom").collect::<Vec<_>>(), vec!["hello"]);
+    assert_eq!(
+        m.header_values_by_name("x-custom").collect::<Vec<_>>(),
+        vec!["hello"]
+    );
 }
 
 #[test]
@@ -111,11 +126,15 @@ fn contact_star() {
 
 #[test]
 fn framing_rules() {
-    let base = "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCSeq: 1 OPTIONS\r\n";
+    let base =
+        "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCSeq: 1 OPTIONS\r\n";
     // Content-Length smaller than the body: truncated.
     let m = msg(&format!("{base}Content-Length: 2\r\n\r\nabcdef"));
     assert_eq!(m.body(), b"ab");
-    assert_eq!(&m.raw()[..], format!("{base}Content-Length: 2\r\n\r\nab").as_bytes());
+    assert_eq!(
+        &m.raw()[..],
+        format!("{base}Content-Length: 2\r\n\r\nab").as_bytes()
+    );
     // Larger: error.
     let e = parse(Bytes::from(format!("{base}Content-Length: 20\r\n\r\nabc"))).unwrap_err();
     assert_eq!(e.reason(), "Content-Length mismatch");
@@ -136,7 +155,8 @@ fn framing_rules() {
 
 #[test]
 fn status_lines() {
-    let m = msg("SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCSeq: 1 INVITE\r\n\r\n");
+    let m =
+        msg("SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCSeq: 1 INVITE\r\n\r\n");
     assert_eq!(m.status(), Some(180));
     assert_eq!(m.reason(), Some("Ringing"));
     assert!(!m.is_request());
@@ -152,7 +172,8 @@ fn edit_set_ruri_and_headers() {
     let mut m = msg(INVITE);
     m.set_ruri("sip:bob@192.0.2.4:5070;transport=udp").unwrap();
     assert!(m.set_ruri("not a uri").is_err());
-    m.add_header_top("Record-Route", "<sip:proxy.example.com;lr>").unwrap();
+    m.add_header_top("Record-Route", "<sip:proxy.example.com;lr>")
+        .unwrap();
     m.append_header("X-Appended", "1").unwrap();
     assert_eq!(m.remove_header(HeaderName::Subject), 1);
     assert_eq!(m.remove_header_by_name("x-custom"), 1);
@@ -163,7 +184,9 @@ fn edit_set_ruri_and_headers() {
     assert!(m.append_header("Bad Name", "a").is_err());
     let out = m.serialize();
     let s = std::str::from_utf8(&out).unwrap();
-    assert!(s.starts_with("INVITE sip:bob@192.0.2.4:5070;transport=udp SIP/2.0\r\nRecord-Route: <sip:proxy.example.com;lr>\r\nVia: "));
+    assert!(s.starts_with(
+        "INVITE sip:bob@192.0.2.4:5070;transport=udp SIP/2.0\r\nRecord-Route: <sip:proxy.example.com;lr>\r\nVia: "
+    ));
     let r = parse(out.clone()).unwrap();
     assert_eq!(r.ruri_str(), Some("sip:bob@192.0.2.4:5070;transport=udp"));
     assert_eq!(r.header(HeaderName::Subject), None);
@@ -177,13 +200,17 @@ fn edit_set_ruri_and_headers() {
     r.validate().unwrap();
     // Getters still describe the received message; reparse sees edits.
     assert_eq!(m.ruri_str(), Some("sip:bob@biloxi.example.com"));
-    assert_eq!(m.reparse().unwrap().ruri_str(), Some("sip:bob@192.0.2.4:5070;transport=udp"));
+    assert_eq!(
+        m.reparse().unwrap().ruri_str(),
+        Some("sip:bob@192.0.2.4:5070;transport=udp")
+    );
 }
 
 #[test]
 fn edit_vias() {
     let mut m = msg(INVITE);
-    m.push_via("SIP/2.0/UDP proxy.local:5060;branch=z9hG4bKnew").unwrap();
+    m.push_via("SIP/2.0/UDP proxy.local:5060;branch=z9hG4bKnew")
+        .unwrap();
     assert!(m.push_via("garbage").is_err());
     let r = m.reparse().unwrap();
     assert_eq!(r.top_via().unwrap().branch(), Some("z9hG4bKnew"));
@@ -196,7 +223,10 @@ fn edit_vias() {
     // The first Via line holds two values: only the first is removed.
     assert!(m.remove_top_via());
     let r = m.reparse().unwrap();
-    let b: Vec<_> = r.vias().map(|v| v.unwrap().branch().unwrap().to_string()).collect();
+    let b: Vec<_> = r
+        .vias()
+        .map(|v| v.unwrap().branch().unwrap().to_string())
+        .collect();
     assert_eq!(b, vec!["z9hG4bKp1", "z9hG4bKx"]);
     assert!(m.remove_top_via());
     assert!(m.remove_top_via());
@@ -207,7 +237,8 @@ fn edit_vias() {
 #[test]
 fn edit_body_fixes_content_length() {
     let mut m = msg(INVITE);
-    m.set_body(Bytes::from_static(b"hello world"), Some("text/plain")).unwrap();
+    m.set_body(Bytes::from_static(b"hello world"), Some("text/plain"))
+        .unwrap();
     let r = m.reparse().unwrap();
     assert_eq!(r.body(), b"hello world");
     assert_eq!(r.content_length(), Some(11));
@@ -247,7 +278,10 @@ fn reply_from_parsed_request() {
     let p = parse(r.clone()).unwrap();
     assert_eq!(p.status(), Some(486));
     assert_eq!(p.reason(), Some("Busy Here"));
-    let vias: Vec<_> = p.vias().map(|v| v.unwrap().branch().unwrap().to_string()).collect();
+    let vias: Vec<_> = p
+        .vias()
+        .map(|v| v.unwrap().branch().unwrap().to_string())
+        .collect();
     assert_eq!(vias, vec!["z9hG4bK776asdhds", "z9hG4bKp1", "z9hG4bKx"]);
     assert_eq!(p.to_tag(), Some("abc"));
     assert_eq!(p.from_tag(), Some("1928301774"));
@@ -266,7 +300,10 @@ fn reply_from_parsed_request() {
     assert!(a.to_tag().is_some());
     assert_eq!(a.to_tag(), b.to_tag());
     // Existing To tag is kept.
-    let m2 = msg(&INVITE.replace("t: Bob <sip:bob@biloxi.example.com>", "t: Bob <sip:bob@biloxi.example.com>;tag=zz"));
+    let m2 = msg(&INVITE.replace(
+        "t: Bob <sip:bob@biloxi.example.com>",
+        "t: Bob <sip:bob@biloxi.example.com>;tag=zz",
+    ));
     let p = parse(build_reply(&m2, 481, "Gone", &opts)).unwrap();
     assert_eq!(p.to_tag(), Some("zz"));
 }
@@ -275,7 +312,10 @@ fn reply_from_parsed_request() {
 fn reply_stamps_received_and_rport() {
     let m = msg("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;rport;branch=z9hG4bK1, SIP/2.0/UDP p;branch=z9hG4bK2\r\nCSeq: 1 OPTIONS\r\n\r\n");
     let src: std::net::SocketAddr = "192.0.2.1:9988".parse().unwrap();
-    let opts = ReplyOptions { received: Some(src), ..Default::default() };
+    let opts = ReplyOptions {
+        received: Some(src),
+        ..Default::default()
+    };
     let p = parse(build_reply(&m, 200, "OK", &opts)).unwrap();
     let top = p.top_via().unwrap();
     assert_eq!(top.rport(), Some(9988));
@@ -288,7 +328,13 @@ fn reply_stamps_received_and_rport() {
 fn reply_from_broken_request() {
     let raw = b"INVITE  sip:user@example.com  SIP/2.0\r\nMax-Forwards: 8\r\nTo: sip:user@example.com\r\nFrom: sip:caller@example.net;tag=8814\r\nCall-ID: lwsstart.dfknq\r\nCSeq: 1893884 INVITE\r\nv: SIP/2.0/UDP host1.example.com;branch=z9hG4bKkdjuw3923\r\n\r\n";
     assert!(parse(Bytes::from_static(raw)).is_err());
-    let (reply, via) = build_reply_from_raw(raw, 400, "Bad Request - Malformed Request-Line", &ReplyOptions::default()).unwrap();
+    let (reply, via) = build_reply_from_raw(
+        raw,
+        400,
+        "Bad Request - Malformed Request-Line",
+        &ReplyOptions::default(),
+    )
+    .unwrap();
     assert_eq!(via.branch(), Some("z9hG4bKkdjuw3923"));
     let p = parse(reply).unwrap();
     assert_eq!(p.status(), Some(400));
@@ -298,9 +344,27 @@ fn reply_from_broken_request() {
     assert!(p.to_tag().is_some());
     assert_eq!(p.header(HeaderName::CSeq), Some("1893884 INVITE"));
     // Responses and Via-less requests: nothing to answer.
-    assert!(build_reply_from_raw(b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h\r\n\r\n", 400, "x", &ReplyOptions::default()).is_none());
-    assert!(build_reply_from_raw(b"INVITE sip:a@b SIP/2.0\r\nTo: x\r\n\r\n", 400, "x", &ReplyOptions::default()).is_none());
-    assert!(build_reply_from_raw(b"INVITE sip:a@b SIP/2.0\r\nVia: junk\r\n\r\n", 400, "x", &ReplyOptions::default()).is_none());
+    assert!(build_reply_from_raw(
+        b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h\r\n\r\n",
+        400,
+        "x",
+        &ReplyOptions::default()
+    )
+    .is_none());
+    assert!(build_reply_from_raw(
+        b"INVITE sip:a@b SIP/2.0\r\nTo: x\r\n\r\n",
+        400,
+        "x",
+        &ReplyOptions::default()
+    )
+    .is_none());
+    assert!(build_reply_from_raw(
+        b"INVITE sip:a@b SIP/2.0\r\nVia: junk\r\n\r\n",
+        400,
+        "x",
+        &ReplyOptions::default()
+    )
+    .is_none());
     assert!(build_reply_from_raw(b"", 400, "x", &ReplyOptions::default()).is_none());
 }
 
@@ -308,6 +372,27 @@ fn reply_from_broken_request() {
 fn stream_frame_on_real_message() {
     let b = INVITE.as_bytes();
     assert_eq!(stream_frame(b, 65535), FrameResult::Complete(b.len()));
-    assert_eq!(stream_frame(&b[..b.len() - 1], 65535), FrameResult::Incomplete);
-    assert_eq!(stream_frame(b, 100), FrameResult::Error("header block too large"));
+    assert_eq!(
+        stream_frame(&b[..b.len() - 1], 65535),
+        FrameResult::Incomplete
+    );
+    assert_eq!(
+        stream_frame(b, 100),
+        FrameResult::Error("header block too large")
+    );
+}
+
+#[test]
+fn message_is_send() {
+    fn assert_send<T: Send>() {}
+    assert_send::<SipMessage>();
+    assert_send::<ParseError>();
+}
+
+#[test]
+fn trailing_whitespace_on_request_line_is_accepted() {
+    // RFC 4475 trws: either choice is allowed; we accept (it is harmless).
+    let m = msg("OPTIONS sip:a@b SIP/2.0  \r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nCSeq: 1 OPTIONS\r\n\r\n");
+    assert_eq!(m.version(), "SIP/2.0");
+    m.validate().unwrap();
 }

@@ -24,18 +24,29 @@ const fn build_classes() -> [u8; 256] {
         let b = i as u8;
         let alnum = b.is_ascii_alphanumeric();
         let mut c = 0;
-        let token = alnum || matches!(b, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~');
+        let token = alnum
+            || matches!(
+                b,
+                b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
+            );
         if token {
             c |= C_TOKEN | C_PVALUE;
         }
         if matches!(b, b':' | b'[' | b']') {
             c |= C_PVALUE;
         }
-        let unreserved = alnum || matches!(b, b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')');
+        let unreserved = alnum
+            || matches!(
+                b,
+                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+            );
         if unreserved {
             c |= C_UNRESERVED | C_USER | C_PASSWORD | C_PARAM | C_HEADER;
         }
-        if matches!(b, b'%' | b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/') {
+        if matches!(
+            b,
+            b'%' | b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/'
+        ) {
             c |= C_USER;
         }
         if matches!(b, b'%' | b'&' | b'=' | b'+' | b'$' | b',') {
@@ -193,7 +204,9 @@ pub(crate) fn pct_decode(s: &str) -> Cow<'_, [u8]> {
 
 /// True if every `%` in `s` starts a valid `%HH` escape.
 pub(crate) fn escapes_ok(s: &[u8]) -> bool {
-    let Some(mut i) = memchr::memchr(b'%', s) else { return true };
+    let Some(mut i) = memchr::memchr(b'%', s) else {
+        return true;
+    };
     while i < s.len() {
         if s[i] == b'%' {
             if i + 2 >= s.len() {
@@ -299,7 +312,10 @@ pub(crate) fn next_generic_param(s: &str) -> Result<Option<((&str, Option<&str>)
             let end = quoted_end(v.as_bytes()).ok_or(())?;
             return Ok(Some(((name, Some(&v[..end])), &v[end..])));
         }
-        let m = v.bytes().position(|b| !is_param_value_char(b)).unwrap_or(v.len());
+        let m = v
+            .bytes()
+            .position(|b| !is_param_value_char(b))
+            .unwrap_or(v.len());
         if m == 0 {
             return Err(());
         }
@@ -384,7 +400,14 @@ mod tests {
     #[test]
     fn params_with_lws() {
         let p: Vec<_> = GenericParams::new(" ;\r\n  tag = 98asjd8 ; lr;q=\"x;y\"").collect();
-        assert_eq!(p, vec![("tag", Some("98asjd8")), ("lr", None), ("q", Some("\"x;y\""))]);
+        assert_eq!(
+            p,
+            vec![
+                ("tag", Some("98asjd8")),
+                ("lr", None),
+                ("q", Some("\"x;y\""))
+            ]
+        );
         assert!(check_generic_params(";;").is_err());
         assert!(check_generic_params(";a=").is_err());
     }

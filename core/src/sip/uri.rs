@@ -9,7 +9,8 @@ use std::fmt;
 
 use super::error::{reasons, ParseError};
 use super::text::{
-    all_class, escapes_ok, find_byte, find_byte2, has_class, pct_decode, C_HEADER, C_HOST, C_PARAM, C_PASSWORD, C_USER,
+    all_class, escapes_ok, find_byte, find_byte2, has_class, pct_decode, C_HEADER, C_HOST, C_PARAM,
+    C_PASSWORD, C_USER,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +57,12 @@ struct Parts<'a> {
 
 // Host chars include '_': not in the RFC grammar but seen in the wild.
 fn is_uric(b: u8) -> bool {
-    b > 0x20 && b < 0x7f && !matches!(b, b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'`')
+    b > 0x20
+        && b < 0x7f
+        && !matches!(
+            b,
+            b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'`'
+        )
 }
 
 /// Validates `host` (IPv6 reference with brackets, or hostname/IPv4).
@@ -68,7 +74,9 @@ pub(crate) fn host_ok(h: &str) -> bool {
         b.len() > 3
             && b[b.len() - 1] == b']'
             && b[1..b.len() - 1].contains(&b':')
-            && b[1..b.len() - 1].iter().all(|&c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
+            && b[1..b.len() - 1]
+                .iter()
+                .all(|&c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
     } else {
         !b.is_empty() && all_class(b, C_HOST)
     }
@@ -136,7 +144,9 @@ fn uri_params_ok(p: &str) -> bool {
 
 fn uri_headers_ok(h: &str) -> bool {
     h.split('&').all(|kv| {
-        let Some(i) = find_byte(kv, b'=') else { return false };
+        let Some(i) = find_byte(kv, b'=') else {
+            return false;
+        };
         let (k, v) = (&kv[..i], &kv[i + 1..]);
         !k.is_empty() && all_class(k.as_bytes(), C_HEADER) && all_class(v.as_bytes(), C_HEADER)
     }) && escapes_ok(h.as_bytes())
@@ -149,7 +159,9 @@ impl<'a> Parts<'a> {
         let sb = scheme_raw.as_bytes();
         if sb.is_empty()
             || !sb[0].is_ascii_alphabetic()
-            || !sb.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+            || !sb
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
         {
             return Err(reasons::URI);
         }
@@ -197,7 +209,10 @@ impl<'a> Parts<'a> {
                     Some(i) => (&userinfo[..i], Some(&userinfo[i + 1..])),
                     None => (userinfo, None),
                 };
-                if user.is_empty() || !all_class(user.as_bytes(), C_USER) || !escapes_ok(user.as_bytes()) {
+                if user.is_empty()
+                    || !all_class(user.as_bytes(), C_USER)
+                    || !escapes_ok(user.as_bytes())
+                {
                     return Err(reasons::URI);
                 }
                 if let Some(p) = pass {
@@ -214,7 +229,9 @@ impl<'a> Parts<'a> {
         let (hostport, after) = if hostpart.starts_with('[') {
             let end = find_byte(hostpart, b']').ok_or(reasons::URI)? + 1;
             let tail = &hostpart[end..];
-            let cut = find_byte2(tail, b';', b'?').map(|i| end + i).unwrap_or(hostpart.len());
+            let cut = find_byte2(tail, b';', b'?')
+                .map(|i| end + i)
+                .unwrap_or(hostpart.len());
             (&hostpart[..cut], &hostpart[cut..])
         } else {
             let cut = find_byte2(hostpart, b';', b'?').unwrap_or(hostpart.len());
@@ -248,7 +265,13 @@ impl<'a> Parts<'a> {
     fn parse_tel(&mut self, rest: &'a str) -> Result<(), ParseError> {
         let cut = find_byte(rest, b';').unwrap_or(rest.len());
         let number = &rest[..cut];
-        let ok = |b: u8| b.is_ascii_hexdigit() || matches!(b, b'+' | b'-' | b'.' | b'(' | b')' | b'*' | b'#' | b'p' | b'w' | b'P' | b'W');
+        let ok = |b: u8| {
+            b.is_ascii_hexdigit()
+                || matches!(
+                    b,
+                    b'+' | b'-' | b'.' | b'(' | b')' | b'*' | b'#' | b'p' | b'w' | b'P' | b'W'
+                )
+        };
         if number.is_empty() || !number.bytes().all(ok) {
             return Err(reasons::URI);
         }
@@ -262,7 +285,6 @@ impl<'a> Parts<'a> {
         }
         Ok(())
     }
-
 }
 
 impl<'a> Uri<'a> {
@@ -277,7 +299,11 @@ impl<'a> Uri<'a> {
             }
             None => NONE,
         };
-        let host = if p.host.is_empty() { None } else { Some(p.host) };
+        let host = if p.host.is_empty() {
+            None
+        } else {
+            Some(p.host)
+        };
         Ok(Uri {
             raw: s,
             scheme: p.scheme,
@@ -329,7 +355,9 @@ impl<'a> Uri<'a> {
     /// Host without IPv6 brackets.
     pub fn host_unbracketed(&self) -> &'a str {
         let h = self.host();
-        h.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(h)
+        h.strip_prefix('[')
+            .and_then(|x| x.strip_suffix(']'))
+            .unwrap_or(h)
     }
     pub fn port(&self) -> Option<u16> {
         self.port
@@ -348,26 +376,35 @@ impl<'a> Uri<'a> {
     }
     /// `(name, value)` pairs as written; valueless params give `None`.
     pub fn params(&self) -> impl Iterator<Item = (&'a str, Option<&'a str>)> + 'a {
-        self.params_raw().into_iter().flat_map(|p| p.split(';')).map(|kv| match kv.find('=') {
-            Some(i) => (&kv[..i], Some(&kv[i + 1..])),
-            None => (kv, None),
-        })
+        self.params_raw()
+            .into_iter()
+            .flat_map(|p| p.split(';'))
+            .map(|kv| match kv.find('=') {
+                Some(i) => (&kv[..i], Some(&kv[i + 1..])),
+                None => (kv, None),
+            })
     }
     /// Case-insensitive param lookup; compares the decoded names, so
     /// `%6C%72` finds `lr`. A valueless param yields `Some("")`.
     pub fn param(&self, name: &str) -> Option<&'a str> {
         self.params()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name) || (k.contains('%') && pct_decode(k).eq_ignore_ascii_case(name.as_bytes())))
+            .find(|(k, _)| {
+                k.eq_ignore_ascii_case(name)
+                    || (k.contains('%') && pct_decode(k).eq_ignore_ascii_case(name.as_bytes()))
+            })
             .map(|(_, v)| v.unwrap_or(""))
     }
     pub fn has_param(&self, name: &str) -> bool {
         self.param(name).is_some()
     }
     pub fn headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
-        self.headers_raw().into_iter().flat_map(|h| h.split('&')).map(|kv| match kv.find('=') {
-            Some(i) => (&kv[..i], &kv[i + 1..]),
-            None => (kv, ""),
-        })
+        self.headers_raw()
+            .into_iter()
+            .flat_map(|h| h.split('&'))
+            .map(|kv| match kv.find('=') {
+                Some(i) => (&kv[..i], &kv[i + 1..]),
+                None => (kv, ""),
+            })
     }
     pub fn transport(&self) -> Option<&'a str> {
         self.param("transport")
@@ -377,7 +414,11 @@ impl<'a> Uri<'a> {
     }
     /// Port, or 5060 (5061 for sips) when absent.
     pub fn port_or_default(&self) -> u16 {
-        self.port.unwrap_or(if self.scheme == Scheme::Sips { 5061 } else { 5060 })
+        self.port.unwrap_or(if self.scheme == Scheme::Sips {
+            5061
+        } else {
+            5060
+        })
     }
 }
 
@@ -418,7 +459,8 @@ mod tests {
 
     #[test]
     fn all_parts() {
-        let u = Uri::parse("sips:alice:secret@example.com:5071;transport=tcp;lr?subject=hi&x=y").unwrap();
+        let u = Uri::parse("sips:alice:secret@example.com:5071;transport=tcp;lr?subject=hi&x=y")
+            .unwrap();
         assert_eq!(u.scheme(), Scheme::Sips);
         assert_eq!(u.user(), Some("alice"));
         assert_eq!(u.password(), Some("secret"));
@@ -427,8 +469,14 @@ mod tests {
         assert_eq!(u.transport(), Some("tcp"));
         assert!(u.is_loose_route());
         assert_eq!(u.param("LR"), Some(""));
-        assert_eq!(u.headers().collect::<Vec<_>>(), vec![("subject", "hi"), ("x", "y")]);
-        assert_eq!(u.to_string(), "sips:alice:secret@example.com:5071;transport=tcp;lr?subject=hi&x=y");
+        assert_eq!(
+            u.headers().collect::<Vec<_>>(),
+            vec![("subject", "hi"), ("x", "y")]
+        );
+        assert_eq!(
+            u.to_string(),
+            "sips:alice:secret@example.com:5071;transport=tcp;lr?subject=hi&x=y"
+        );
     }
 
     #[test]
@@ -450,7 +498,8 @@ mod tests {
     fn escapes() {
         let u = Uri::parse("sip:sips%3Auser%40example.com@example.net").unwrap();
         assert_eq!(&*u.user_decoded().unwrap(), b"sips:user@example.com");
-        let u = Uri::parse("sip:cal%6Cer@host5.example.net;%6C%72;n%61me=v%61lue%25%34%31").unwrap();
+        let u =
+            Uri::parse("sip:cal%6Cer@host5.example.net;%6C%72;n%61me=v%61lue%25%34%31").unwrap();
         assert!(u.is_loose_route());
         let u = Uri::parse("sip:null-%00-null@example.com").unwrap();
         assert_eq!(&*u.user_decoded().unwrap(), b"null-\0-null");
@@ -463,7 +512,10 @@ mod tests {
         assert_eq!(u.scheme(), Scheme::Tel);
         assert_eq!(u.user(), Some("+1-201-555-0123"));
         assert_eq!(u.param("phone-context"), Some("example.com"));
-        assert_eq!(u.to_string(), "tel:+1-201-555-0123;phone-context=example.com");
+        assert_eq!(
+            u.to_string(),
+            "tel:+1-201-555-0123;phone-context=example.com"
+        );
         let u = Uri::parse("nobodyKnowsThisScheme:totallyopaquecontent").unwrap();
         assert_eq!(u.scheme(), Scheme::Other);
         assert_eq!(u.opaque(), "totallyopaquecontent");
@@ -474,15 +526,32 @@ mod tests {
     fn weird_user() {
         let s = "sip:1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*:&it+has=1,weird!*pas$wo~d_too.(doesn't-it)@example.com";
         let u = Uri::parse(s).unwrap();
-        assert_eq!(u.user(), Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*"));
-        assert_eq!(u.password(), Some("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)"));
+        assert_eq!(
+            u.user(),
+            Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*")
+        );
+        assert_eq!(
+            u.password(),
+            Some("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)")
+        );
         assert_eq!(u.host(), "example.com");
         assert_eq!(u.to_string(), s);
     }
 
     #[test]
     fn rejects() {
-        for s in ["", "sip:", "sip:user@", "sip:host:", "sip:host:99999", "sip:ho st", "<sip:a@b>", "sip:a@b; lr", "sip:a@b;;", ":x"] {
+        for s in [
+            "",
+            "sip:",
+            "sip:user@",
+            "sip:host:",
+            "sip:host:99999",
+            "sip:ho st",
+            "<sip:a@b>",
+            "sip:a@b; lr",
+            "sip:a@b;;",
+            ":x",
+        ] {
             assert!(Uri::parse(s).is_err(), "{s}");
         }
     }

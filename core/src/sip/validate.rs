@@ -129,14 +129,20 @@ impl SipMessage {
 /// `Sun, 06 Nov 1994 08:49:37 GMT`.
 pub(crate) fn date_ok(v: &str) -> bool {
     let v = trim_lws(v);
-    let Some((wkday, rest)) = v.split_once(',') else { return false };
+    let Some((wkday, rest)) = v.split_once(',') else {
+        return false;
+    };
     if !["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].contains(&wkday) {
         return false;
     }
     let parts: Vec<&str> = rest.split_ascii_whitespace().collect();
-    let [day, month, year, time, zone] = parts[..] else { return false };
+    let [day, month, year, time, zone] = parts[..] else {
+        return false;
+    };
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let t: Vec<&str> = time.split(':').collect();
     digits(day, 2)
         && months.contains(&month)

@@ -3,7 +3,9 @@
 use std::net::{IpAddr, SocketAddr};
 
 use super::error::{reasons, ParseError};
-use super::text::{find_generic_param, next_generic_param, skip_lws, token_len, trim_lws, GenericParams};
+use super::text::{
+    find_generic_param, next_generic_param, skip_lws, token_len, trim_lws, GenericParams,
+};
 use super::uri::{host_ok, parse_port};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,7 +27,10 @@ pub enum Host<'a> {
 }
 
 fn slash(s: &str) -> Result<&str, ParseError> {
-    skip_lws(s).strip_prefix('/').map(skip_lws).ok_or(reasons::VIA)
+    skip_lws(s)
+        .strip_prefix('/')
+        .map(skip_lws)
+        .ok_or(reasons::VIA)
 }
 
 fn take_token(s: &str) -> Result<(&str, &str), ParseError> {
@@ -39,7 +44,10 @@ fn take_token(s: &str) -> Result<(&str, &str), ParseError> {
 /// Parses a `received=` value: IPv4, bare IPv6 or bracketed IPv6
 /// (RFC 5118 §4.5 asks us to accept both IPv6 spellings).
 pub(crate) fn parse_ip(v: &str) -> Option<IpAddr> {
-    let v = v.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(v);
+    let v = v
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .unwrap_or(v);
     v.parse().ok()
 }
 
@@ -70,7 +78,10 @@ impl<'a> Via<'a> {
         let mut port = None;
         if let Some(p) = rest.strip_prefix(':') {
             let p = skip_lws(p);
-            let n = p.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(p.len());
+            let n = p
+                .bytes()
+                .position(|b| !b.is_ascii_digit())
+                .unwrap_or(p.len());
             port = Some(parse_port(&p[..n]).ok_or(reasons::VIA)?);
             rest = &p[n..];
         }
@@ -93,7 +104,15 @@ impl<'a> Via<'a> {
             }
             cur = next;
         }
-        Ok(Via { raw, protocol, version, transport, host, port, params })
+        Ok(Via {
+            raw,
+            protocol,
+            version,
+            transport,
+            host,
+            port,
+            params,
+        })
     }
 
     /// The whole via-parm as written.
@@ -121,7 +140,12 @@ impl<'a> Via<'a> {
     }
     /// sent-by port, or 5060 (5061 for TLS) when absent (RFC 3261 §18.2.2).
     pub fn port_or_default(&self) -> u16 {
-        self.port.unwrap_or(if self.transport.eq_ignore_ascii_case("TLS") { 5061 } else { 5060 })
+        self.port
+            .unwrap_or(if self.transport.eq_ignore_ascii_case("TLS") {
+                5061
+            } else {
+                5060
+            })
     }
     pub fn params_raw(&self) -> &'a str {
         self.params
@@ -203,7 +227,8 @@ mod tests {
 
     #[test]
     fn basic() {
-        let v = Via::parse("SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK776;rport;received=192.0.2.9").unwrap();
+        let v = Via::parse("SIP/2.0/UDP 192.0.2.1:5062;branch=z9hG4bK776;rport;received=192.0.2.9")
+            .unwrap();
         assert_eq!(v.protocol(), "SIP");
         assert_eq!(v.version(), "2.0");
         assert_eq!(v.transport(), "UDP");
@@ -220,23 +245,41 @@ mod tests {
         let v = Via::parse("SIP  /   2.0\r\n /UDP\r\n    192.0.2.2;branch=390skdjuw").unwrap();
         assert_eq!(v.transport(), "UDP");
         assert_eq!(v.host(), "192.0.2.2");
-        let v = Via::parse("SIP  / 2.0  / TCP     spindle.example.com   ;\r\n  branch  =   z9hG4bK9ikj8").unwrap();
+        let v = Via::parse(
+            "SIP  / 2.0  / TCP     spindle.example.com   ;\r\n  branch  =   z9hG4bK9ikj8",
+        )
+        .unwrap();
         assert_eq!(v.branch(), Some("z9hG4bK9ikj8"));
     }
 
     #[test]
     fn ipv6() {
-        let v = Via::parse("SIP/2.0/UDP [2001:db8::9:1]:6050;received=2001:db8::9:255;branch=z9hG4bKas3").unwrap();
+        let v = Via::parse(
+            "SIP/2.0/UDP [2001:db8::9:1]:6050;received=2001:db8::9:255;branch=z9hG4bKas3",
+        )
+        .unwrap();
         assert_eq!(v.host(), "[2001:db8::9:1]");
         assert_eq!(v.port(), Some(6050));
         assert_eq!(v.received_ip(), Some("2001:db8::9:255".parse().unwrap()));
-        let v = Via::parse("SIP/2.0/UDP [2001:db8::9:1];received=[2001:db8::9:255];branch=z9hG4bKas3-111").unwrap();
+        let v = Via::parse(
+            "SIP/2.0/UDP [2001:db8::9:1];received=[2001:db8::9:255];branch=z9hG4bKas3-111",
+        )
+        .unwrap();
         assert_eq!(v.received_ip(), Some("2001:db8::9:255".parse().unwrap()));
     }
 
     #[test]
     fn rejects() {
-        for s in ["SIP/2.0/UDP 192.0.2.15;;", "", "SIP/2.0 host", "SIP/2.0/UDP", "SIP/2.0/UDP host:x", "SIP/2.0/UDP host;rport=x", "SIP/2.0/UDP host;ttl=300", "SIP/2.0/UDP host;branch="] {
+        for s in [
+            "SIP/2.0/UDP 192.0.2.15;;",
+            "",
+            "SIP/2.0 host",
+            "SIP/2.0/UDP",
+            "SIP/2.0/UDP host:x",
+            "SIP/2.0/UDP host;rport=x",
+            "SIP/2.0/UDP host;ttl=300",
+            "SIP/2.0/UDP host;branch=",
+        ] {
             assert!(Via::parse(s).is_err(), "{s:?}");
         }
     }
