@@ -45,7 +45,7 @@ fn find_content_length(head: &[u8]) -> Result<Option<usize>, &'static str> {
         let line = &head[pos..end];
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let is_cl = |name: &[u8]| {
-            let name = name.strip_suffix(b" ").map_or(name, |n| n.trim_ascii_end());
+            let name = name.trim_ascii_end();
             name.eq_ignore_ascii_case(b"content-length") || name.eq_ignore_ascii_case(b"l")
         };
         if let Some(colon) = memchr(b':', line) {

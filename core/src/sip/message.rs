@@ -11,7 +11,7 @@ use super::error::{reasons, ParseError};
 use super::header::{Header, HeaderName};
 use super::method::Method;
 use super::nameaddr::{Contact, NameAddr};
-use super::text::{split_list, trim_lws};
+use super::text::{split_list, split_list_if, trim_lws};
 use super::uri::Uri;
 use super::via::Via;
 
@@ -230,14 +230,9 @@ impl SipMessage {
     /// (Date, Authorization, ...) yield one value per line.
     pub fn header_values(&self, name: HeaderName) -> impl Iterator<Item = &str> + '_ {
         let list = name.is_list();
-        self.header_all(name).flat_map(move |v| {
-            let items: Box<dyn Iterator<Item = &str>> = if list {
-                Box::new(split_list(v).filter(|s| !s.is_empty()))
-            } else {
-                Box::new(std::iter::once(v))
-            };
-            items
-        })
+        self.header_all(name)
+            .flat_map(move |v| split_list_if(v, list))
+            .filter(move |s| !list || !s.is_empty())
     }
     /// [`SipMessage::header_values`] by name as text. Unknown headers are
     /// never split (we do not know their grammar).
@@ -251,15 +246,8 @@ impl SipMessage {
         self.headers
             .iter()
             .filter(move |h| self.matches_name(h, name, known))
-            .flat_map(move |h| {
-                let v = self.text(h.value);
-                let items: Box<dyn Iterator<Item = &str>> = if list {
-                    Box::new(split_list(v).filter(|s| !s.is_empty()))
-                } else {
-                    Box::new(std::iter::once(v))
-                };
-                items
-            })
+            .flat_map(move |h| split_list_if(self.text(h.value), list))
+            .filter(move |s| !list || !s.is_empty())
     }
 
     /// Every Via value in order, across header lines and comma lists.

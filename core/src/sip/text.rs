@@ -228,11 +228,24 @@ pub(crate) fn escapes_ok(s: &[u8]) -> bool {
 /// empty items are yielded so callers that care (Via, Contact) can reject
 /// them. An unterminated quote swallows the rest as one item.
 pub(crate) fn split_list(s: &str) -> SplitList<'_> {
-    SplitList { rest: Some(s) }
+    SplitList {
+        rest: Some(s),
+        split: true,
+    }
+}
+
+/// `split_list` when `split`, else the whole value once (for headers that
+/// are not lists), without boxing an iterator.
+pub(crate) fn split_list_if(s: &str, split: bool) -> SplitList<'_> {
+    SplitList {
+        rest: Some(s),
+        split,
+    }
 }
 
 pub(crate) struct SplitList<'a> {
     rest: Option<&'a str>,
+    split: bool,
 }
 
 /// Index of the first top-level comma in `s`.
@@ -269,6 +282,10 @@ impl<'a> Iterator for SplitList<'a> {
     type Item = &'a str;
     fn next(&mut self) -> Option<&'a str> {
         let s = self.rest?;
+        if !self.split {
+            self.rest = None;
+            return Some(trim_lws(s));
+        }
         match top_level_comma(s) {
             Some(i) => {
                 self.rest = Some(&s[i + 1..]);
