@@ -343,7 +343,7 @@ pub(crate) fn next_generic_param(s: &str) -> Result<Option<((&str, Option<&str>)
 }
 
 /// Iterator over header-level generic params; stops silently at the first
-/// malformed param (validation reports those via [`check_generic_params`]).
+/// malformed param (the typed parsers reject those up front).
 #[derive(Clone, Debug)]
 pub struct GenericParams<'a> {
     rest: &'a str,
