@@ -105,6 +105,30 @@ fn bench(c: &mut Criterion) {
         b.iter(|| stream_frame(black_box(INVITE.as_bytes()), 65535))
     });
     g.finish();
+
+    // Cost of each typed getter on an already parsed INVITE.
+    let m = sip::parse(invite.clone()).unwrap();
+    let mut g = c.benchmark_group("getter");
+    g.bench_function("top_via_branch", |b| {
+        b.iter(|| black_box(&m).top_via().unwrap().branch().map(str::len))
+    });
+    g.bench_function("from_tag", |b| {
+        b.iter(|| black_box(&m).from_tag().map(str::len))
+    });
+    g.bench_function("to_uri_host", |b| {
+        b.iter(|| black_box(&m).to().unwrap().unwrap().uri().host().len())
+    });
+    g.bench_function("call_id", |b| {
+        b.iter(|| black_box(&m).call_id().map(str::len))
+    });
+    g.bench_function("cseq", |b| {
+        b.iter(|| black_box(&m).cseq().unwrap().unwrap().seq)
+    });
+    g.bench_function("first_contact", |b| {
+        b.iter(|| black_box(&m).contacts().next().unwrap().unwrap().is_star())
+    });
+    g.bench_function("validate", |b| b.iter(|| black_box(&m).validate().is_ok()));
+    g.finish();
 }
 
 criterion_group!(benches, bench);

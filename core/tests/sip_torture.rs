@@ -252,6 +252,16 @@ fn classification() {
         }
         if let Ok(m) = &parsed {
             check_roundtrip(name, bytes, m);
+            if m.validate().is_ok() {
+                // The fast tag getters agree with the full address parse.
+                fn full_tag<'a>(
+                    a: Option<Result<sip::NameAddr<'a>, sip::ParseError>>,
+                ) -> Option<&'a str> {
+                    a.and_then(|a| a.ok()).and_then(|a| a.tag())
+                }
+                assert_eq!(m.from_tag(), full_tag(m.from()), "{name}");
+                assert_eq!(m.to_tag(), full_tag(m.to()), "{name}");
+            }
         }
         // Whatever happened, the raw reply builder must not panic.
         let _ = build_reply_from_raw(bytes, 400, "Bad Request", &ReplyOptions::default());

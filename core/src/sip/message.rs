@@ -10,8 +10,9 @@ use super::edit::Edits;
 use super::error::{reasons, ParseError};
 use super::header::{Header, HeaderName};
 use super::method::Method;
+use super::nameaddr::header_params_unchecked;
 use super::nameaddr::{Contact, NameAddr};
-use super::text::{split_list, split_list_if, trim_lws};
+use super::text::{find_generic_param, split_list, split_list_if, trim_lws};
 use super::uri::Uri;
 use super::via::Via;
 
@@ -273,11 +274,16 @@ impl SipMessage {
         self.header(HeaderName::To)
             .map(|v| NameAddr::parse(v).map_err(|_| reasons::TO))
     }
+    /// From tag. Fast path: the address itself is not validated here
+    /// (`validate` does that), only the header params are scanned.
     pub fn from_tag(&self) -> Option<&str> {
-        self.from()?.ok()?.tag()
+        let v = self.header(HeaderName::From)?;
+        find_generic_param(header_params_unchecked(v), "tag")
     }
+    /// To tag; same fast path as [`SipMessage::from_tag`].
     pub fn to_tag(&self) -> Option<&str> {
-        self.to()?.ok()?.tag()
+        let v = self.header(HeaderName::To)?;
+        find_generic_param(header_params_unchecked(v), "tag")
     }
     pub fn call_id(&self) -> Option<&str> {
         self.header(HeaderName::CallId)

@@ -114,6 +114,31 @@ impl<'a> NameAddr<'a> {
     }
 }
 
+/// The header params of a From/To-style value, found without validating
+/// the address: after the `<...>` part, or from the first `;` of a bare
+/// addr-spec. Used by the tag getters, which run on every message.
+pub(crate) fn header_params_unchecked(v: &str) -> &str {
+    let b = v.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => match quoted_end(&b[i..]) {
+                Some(n) => i += n,
+                None => return "",
+            },
+            b'<' => {
+                return match memchr::memchr(b'>', &b[i..]) {
+                    Some(n) => &v[i + n + 1..],
+                    None => "",
+                }
+            }
+            b';' => return &v[i..],
+            _ => i += 1,
+        }
+    }
+    ""
+}
+
 /// One Contact value: `*` or an address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Contact<'a> {

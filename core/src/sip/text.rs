@@ -250,32 +250,18 @@ pub(crate) struct SplitList<'a> {
 
 /// Index of the first top-level comma in `s`.
 pub(crate) fn top_level_comma(s: &str) -> Option<usize> {
+    // Jump from one interesting byte to the next; quoted strings and
+    // `<...>` are skipped whole. Unterminated ones hide any later comma.
     let b = s.as_bytes();
-    // Fast path: nothing that could hide a comma.
-    match memchr::memchr3(b',', b'"', b'<', b) {
-        None => return None,
-        Some(i) if b[i] == b',' => return Some(i),
-        _ => {}
-    }
     let mut i = 0;
-    let mut in_angle = false;
-    while i < b.len() {
-        match b[i] {
-            b'"' if !in_angle => match quoted_end(&b[i..]) {
-                Some(n) => {
-                    i += n;
-                    continue;
-                }
-                None => return None,
-            },
-            b'<' => in_angle = true,
-            b'>' => in_angle = false,
-            b',' if !in_angle => return Some(i),
-            _ => {}
+    loop {
+        let j = i + memchr::memchr3(b',', b'"', b'<', &b[i..])?;
+        match b[j] {
+            b',' => return Some(j),
+            b'"' => i = j + quoted_end(&b[j..])?,
+            _ => i = j + 1 + memchr::memchr(b'>', &b[j + 1..])? + 1,
         }
-        i += 1;
     }
-    None
 }
 
 impl<'a> Iterator for SplitList<'a> {
