@@ -1,0 +1,299 @@
+//! Stateless replies (RFC 3261 §8.2.6), from a parsed request or, for
+//! requests that failed to parse, from a lenient line scan of the raw bytes.
+
+use std::borrow::Cow;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::net::SocketAddr;
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::header::HeaderName;
+use super::message::SipMessage;
+use super::nameaddr::NameAddr;
+use super::text::{split_list, top_level_comma, trim_lws};
+use super::via::{parse_ip, Via};
+
+#[derive(Clone, Debug, Default)]
+pub struct ReplyOptions {
+    /// To tag to add when the request's To has none and code > 100. When
+    /// `None`, a tag is derived from Call-ID, From tag and top branch, so
+    /// retransmissions of the request get the same tag.
+    pub to_tag: Option<String>,
+    /// Written after CSeq, in order.
+    pub extra_headers: Vec<(String, String)>,
+    /// Value of a `Server:` header, if wanted.
+    pub server_header: Option<String>,
+    /// Source of the request: when set, the top Via gets `received` (if the
+    /// sent-by host differs or rport was asked for) and a filled-in `rport`
+    /// (RFC 3261 §18.2.1, RFC 3581).
+    pub received: Option<SocketAddr>,
+}
+
+/// Replaces CR, LF and NUL so copied bytes can never break framing.
+fn put_clean(out: &mut BytesMut, v: &[u8]) {
+    for &b in v {
+        out.put_u8(if b == b'\r' || b == b'\n' || b == 0 {
+            b' '
+        } else {
+            b
+        });
+    }
+}
+
+fn put_header(out: &mut BytesMut, name: &str, value: &[u8]) {
+    out.put_slice(name.as_bytes());
+    out.put_slice(b": ");
+    put_clean(out, value);
+    out.put_slice(b"\r\n");
+}
+
+fn derive_tag(call_id: &[u8], from_tag: &[u8], branch: &[u8]) -> String {
+    let mut h = DefaultHasher::new();
+    call_id.hash(&mut h);
+    from_tag.hash(&mut h);
+    branch.hash(&mut h);
+    format!("sb{:016x}", h.finish())
+}
+
+/// The top Via value with received/rport filled in for `src`.
+fn stamp_via(v: &Via<'_>, src: SocketAddr) -> String {
+    let ip = src.ip();
+    let host_is_src = parse_ip(v.host()) == Some(ip);
+    let mut s = format!(
+        "{}/{}/{} {}",
+        v.protocol(),
+        v.version(),
+        v.transport(),
+        v.host()
+    );
+    if let Some(p) = v.port() {
+        s.push_str(&format!(":{p}"));
+    }
+    for (n, val) in v.params() {
+        if n.eq_ignore_ascii_case("received") {
+            continue;
+        }
+        if n.eq_ignore_ascii_case("rport") {
+            s.push_str(&format!(";rport={}", src.port()));
+            continue;
+        }
+        s.push(';');
+        s.push_str(n);
+        if let Some(val) = val {
+            s.push('=');
+            s.push_str(val);
+        }
+    }
+    if !host_is_src || v.has_rport() {
+        s.push_str(&format!(";received={ip}"));
+    }
+    s
+}
+
+struct Parts<'a> {
+    vias: Vec<Cow<'a, [u8]>>,
+    from: Option<&'a [u8]>,
+    to: Option<&'a [u8]>,
+    to_has_tag: bool,
+    call_id: Option<&'a [u8]>,
+    cseq: Option<&'a [u8]>,
+    timestamp: Option<&'a [u8]>,
+    from_tag: &'a [u8],
+    branch: &'a [u8],
+}
+
+fn write_reply(code: u16, reason: &str, p: &Parts<'_>, opts: &ReplyOptions) -> Bytes {
+    let mut out = BytesMut::with_capacity(512);
+    out.put_slice(format!("SIP/2.0 {code} ").as_bytes());
+    put_clean(&mut out, reason.as_bytes());
+    out.put_slice(b"\r\n");
+    for v in &p.vias {
+        put_header(&mut out, "Via", v);
+    }
+    if let Some(f) = p.from {
+        put_header(&mut out, "From", f);
+    }
+    if let Some(t) = p.to {
+        if code > 100 && !p.to_has_tag {
+            let tag = match &opts.to_tag {
+                Some(t) => t.clone(),
+                None => derive_tag(p.call_id.unwrap_or(b""), p.from_tag, p.branch),
+            };
+            let mut v = t.to_vec();
+            v.extend_from_slice(b";tag=");
+            v.extend_from_slice(tag.as_bytes());
+            put_header(&mut out, "To", &v);
+        } else {
+            put_header(&mut out, "To", t);
+        }
+    }
+    if let Some(c) = p.call_id {
+        put_header(&mut out, "Call-ID", c);
+    }
+    if let Some(c) = p.cseq {
+        put_header(&mut out, "CSeq", c);
+    }
+    if code == 100 {
+        if let Some(ts) = p.timestamp {
+            // RFC 3261 §8.2.6.1: a 100 echoes the Timestamp.
+            put_header(&mut out, "Timestamp", ts);
+        }
+    }
+    for (n, v) in &opts.extra_headers {
+        put_header(&mut out, n, v.as_bytes());
+    }
+    if let Some(s) = &opts.server_header {
+        put_header(&mut out, "Server", s.as_bytes());
+    }
+    out.put_slice(b"Content-Length: 0\r\n\r\n");
+    out.freeze()
+}
+
+/// Vias of one header line, with the top one stamped when it is `first`.
+fn via_line<'a>(value: &'a str, first: bool, opts: &ReplyOptions) -> Cow<'a, [u8]> {
+    if let (true, Some(src)) = (first, opts.received) {
+        let top = split_list(value).next().unwrap_or("");
+        if let Ok(v) = Via::parse(top) {
+            let mut s = stamp_via(&v, src);
+            if let Some(c) = top_level_comma(value) {
+                s.push_str(", ");
+                s.push_str(trim_lws(&value[c + 1..]));
+            }
+            return Cow::Owned(s.into_bytes());
+        }
+    }
+    Cow::Borrowed(value.as_bytes())
+}
+
+/// Builds a response to `req` (RFC 3261 §8.2.6): all Vias in order, From,
+/// To (with a tag added when missing and code > 100), Call-ID, CSeq, then
+/// `opts.extra_headers`, `Server`, and `Content-Length: 0`.
+pub fn build_reply(req: &SipMessage, code: u16, reason: &str, opts: &ReplyOptions) -> Bytes {
+    let vias = req
+        .header_all(HeaderName::Via)
+        .enumerate()
+        .map(|(i, v)| via_line(v, i == 0, opts))
+        .collect();
+    let to = req.header(HeaderName::To);
+    let to_has_tag = to.is_some_and(|t| match NameAddr::parse(t) {
+        Ok(n) => n.tag().is_some(),
+        Err(_) => t.to_ascii_lowercase().contains(";tag="),
+    });
+    let top = req.top_via().ok();
+    let parts = Parts {
+        vias,
+        from: req.header(HeaderName::From).map(str::as_bytes),
+        to: to.map(str::as_bytes),
+        to_has_tag,
+        call_id: req.call_id().map(str::as_bytes),
+        cseq: req.header(HeaderName::CSeq).map(str::as_bytes),
+        timestamp: req.header(HeaderName::Timestamp).map(str::as_bytes),
+        from_tag: req.from_tag().unwrap_or("").as_bytes(),
+        branch: top.and_then(|v| v.branch()).unwrap_or("").as_bytes(),
+    };
+    write_reply(code, reason, &parts, opts)
+}
+
+fn trim_bytes(mut v: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t' | b'\r' | b'\n', rest @ ..] = v {
+        v = rest;
+    }
+    while let [rest @ .., b' ' | b'\t' | b'\r' | b'\n'] = v {
+        v = rest;
+    }
+    v
+}
+
+/// Builds a reply (normally 400 with the parse error's reason) for a
+/// request that did not parse, using a lenient scan of its lines. Returns
+/// the reply and the top Via (to find where it goes), or `None` when the
+/// bytes are not a request or have no parseable top Via — then the
+/// message can only be dropped.
+pub fn build_reply_from_raw<'a>(
+    raw: &'a [u8],
+    code: u16,
+    reason: &str,
+    opts: &ReplyOptions,
+) -> Option<(Bytes, Via<'a>)> {
+    let start = raw.iter().position(|&b| b != b'\r' && b != b'\n')?;
+    let raw_from = &raw[start..];
+    let first_end = memchr::memchr(b'\n', raw_from)?;
+    let first = trim_bytes(&raw_from[..first_end]);
+    if first.len() < 4
+        || first[..4].eq_ignore_ascii_case(b"SIP/")
+        || !super::text::is_token(first[0])
+    {
+        return None;
+    }
+    if !first.windows(5).any(|w| w.eq_ignore_ascii_case(b" SIP/")) {
+        return None;
+    }
+    // Logical header lines: (name, value) with folds joined.
+    let mut lines: Vec<(HeaderName, &'a [u8])> = Vec::new();
+    let mut pos = start + first_end + 1;
+    let mut cur: Option<(HeaderName, usize, usize)> = None;
+    while pos < raw.len() {
+        let nl = memchr::memchr(b'\n', &raw[pos..])
+            .map(|i| pos + i)
+            .unwrap_or(raw.len());
+        let line = &raw[pos..nl];
+        let content = line.strip_suffix(b"\r").unwrap_or(line);
+        if content.is_empty() {
+            break;
+        }
+        if matches!(content[0], b' ' | b'\t') {
+            if let Some(c) = cur.as_mut() {
+                c.2 = pos + content.len();
+            }
+        } else {
+            if let Some((n, s, e)) = cur.take() {
+                lines.push((n, trim_bytes(&raw[s..e])));
+            }
+            if let Some(colon) = memchr::memchr(b':', content) {
+                let name = trim_bytes(&content[..colon]);
+                cur = Some((
+                    HeaderName::classify(name),
+                    pos + colon + 1,
+                    pos + content.len(),
+                ));
+            }
+        }
+        pos = nl + 1;
+    }
+    if let Some((n, s, e)) = cur.take() {
+        lines.push((n, trim_bytes(&raw[s..e])));
+    }
+    let first_of = |name: HeaderName| lines.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+    let top_line = std::str::from_utf8(first_of(HeaderName::Via)?).ok()?;
+    let top = Via::parse(split_list(top_line).next()?).ok()?;
+    let vias = lines
+        .iter()
+        .filter(|(n, _)| *n == HeaderName::Via)
+        .enumerate()
+        .map(|(i, (_, v))| match std::str::from_utf8(v) {
+            Ok(s) => via_line(s, i == 0, opts),
+            Err(_) => Cow::Borrowed(*v),
+        })
+        .collect();
+    let to = first_of(HeaderName::To);
+    let from = first_of(HeaderName::From);
+    let tag_of = |v: &'a [u8]| -> Option<&'a [u8]> {
+        let s = std::str::from_utf8(v).ok()?;
+        NameAddr::parse(s).ok()?.tag().map(str::as_bytes)
+    };
+    let to_has_tag = to.is_some_and(|t| {
+        tag_of(t).is_some() || t.to_ascii_lowercase().windows(5).any(|w| w == b";tag=")
+    });
+    let parts = Parts {
+        vias,
+        from,
+        to,
+        to_has_tag,
+        call_id: first_of(HeaderName::CallId),
+        cseq: first_of(HeaderName::CSeq),
+        timestamp: first_of(HeaderName::Timestamp),
+        from_tag: from.and_then(tag_of).unwrap_or(b""),
+        branch: top.branch().unwrap_or("").as_bytes(),
+    };
+    Some((write_reply(code, reason, &parts, opts), top))
+}
