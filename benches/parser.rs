@@ -1,7 +1,8 @@
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
-use switchboard_core::sip::{self, stream_frame, HeaderName};
+use switchboard_core::sip::{self, HeaderName};
+use switchboard_core::transport::framing::{Frame, Framer, FramingConfig};
 
 const INVITE: &str = "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n\
 Via: SIP/2.0/UDP pc33.atlanta.example.com:5060;branch=z9hG4bK776asdhds;rport\r\n\
@@ -102,7 +103,8 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("stream_frame_invite", |b| {
-        b.iter(|| stream_frame(black_box(INVITE.as_bytes()), 65535))
+        let cfg = FramingConfig { max_msg_size: 65535, accept_no_cl: false };
+        b.iter(|| matches!(Framer::new(cfg).next(black_box(INVITE.as_bytes())), Frame::Message(_)))
     });
     g.finish();
 

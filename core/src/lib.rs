@@ -6,6 +6,7 @@
 pub mod cfg;
 pub mod log;
 pub mod modules;
+pub mod myself;
 pub mod server;
 pub mod sip;
 pub mod transport;

@@ -1,1 +1,244 @@
 //! The server: glue between transports, the SIP parser and routing.
+//!
+//! Until a routing engine is configured every well-formed request is
+//! answered `500 No routing logic`, a reply with no transaction is dropped,
+//! and a malformed message gets `400` when a reply can be built (readable
+//! top Via) or is dropped — always with one log line naming the source.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::cfg::Config;
+use crate::myself::Myself;
+use crate::sip::{self, Method, ReplyOptions, SipMessage};
+use crate::transport::{
+    Destination, Handler, Protocol, ReceiveInfo, TransportConfig, Transports,
+};
+
+/// Settings the message handler needs, taken from the cfg once at start.
+#[derive(Debug, Clone)]
+pub struct CoreSettings {
+    pub max_msg_size: usize,
+    /// Full `Server:` header value for local replies, `None` = no header.
+    pub server_header: Option<String>,
+    pub myself: Myself,
+}
+
+/// A running server: the tokio runtime (timers, TCP) and the transports.
+pub struct Server {
+    runtime: Option<tokio::runtime::Runtime>,
+    transports: Arc<Transports>,
+}
+
+impl Server {
+    /// Bind every listen address and start the workers.
+    pub fn start(config: &Config) -> Result<Server, String> {
+        let g = &config.globals;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("sb-io")
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the I/O runtime: {e}"))?;
+        let listens = listen_sockets(config)?;
+        let settings = CoreSettings {
+            max_msg_size: g.max_msg_size as usize,
+            server_header: server_header(config),
+            myself: myself(config, &listens),
+        };
+        let tcfg = TransportConfig {
+            listens,
+            udp_workers: g.children.max(1) as usize,
+            tcp_workers: g.tcp_children.unwrap_or(g.children).max(1) as usize,
+            max_msg_size: g.max_msg_size as usize,
+            tcp_connection_lifetime: Duration::from_secs(u64::from(g.tcp_connection_lifetime)),
+            tcp_max_connections: g.tcp_max_connections as usize,
+            tcp_accept_no_cl: g.tcp_accept_no_cl,
+            ..TransportConfig::default()
+        };
+        let handler = Arc::new(CoreHandler { settings });
+        let transports = Transports::start(tcfg, handler, runtime.handle().clone())
+            .map_err(|e| format!("cannot start the listeners: {e}"))?;
+        for (proto, addr) in transports.local_addrs() {
+            tracing::info!("listening on {proto}:{addr}");
+        }
+        Ok(Server { runtime: Some(runtime), transports })
+    }
+
+    pub fn local_addrs(&self) -> Vec<(Protocol, SocketAddr)> {
+        self.transports.local_addrs()
+    }
+
+    /// Block until SIGINT or SIGTERM.
+    pub fn wait_for_signal(&self) {
+        let rt = self.runtime.as_ref().expect("runtime lives until shutdown");
+        rt.block_on(async {
+            use tokio::signal::unix::{signal, SignalKind};
+            let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        });
+        tracing::info!("signal received, shutting down");
+    }
+
+    pub fn shutdown(mut self) {
+        self.transports.shutdown();
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_timeout(Duration::from_secs(2));
+        }
+    }
+}
+
+/// Expand the cfg's listen entries into concrete (protocol, address) pairs.
+/// No `listen` at all means UDP (and TCP) on 0.0.0.0 at `port`, as Kamailio
+/// listens on every interface by default.
+fn listen_sockets(config: &Config) -> Result<Vec<(Protocol, SocketAddr)>, String> {
+    let g = &config.globals;
+    let tcp = !g.disable_tcp;
+    let default_port = g.port;
+    let mut out = Vec::new();
+    let fallback;
+    let listens = if g.listen.is_empty() {
+        fallback = vec![crate::transport::ListenAddr::parse("0.0.0.0")?];
+        &fallback
+    } else {
+        &g.listen
+    };
+    for l in listens {
+        for proto in l.protocols(tcp) {
+            if proto == Protocol::Tcp && !tcp {
+                return Err(format!("listen={l}: TCP is disabled (disable_tcp=yes)"));
+            }
+            let port = l.port.unwrap_or(if default_port == 5060 {
+                proto.default_port()
+            } else {
+                default_port
+            });
+            for addr in l.resolve(port)? {
+                let pair = (proto, addr);
+                if !out.contains(&pair) {
+                    out.push(pair);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn myself(config: &Config, listens: &[(Protocol, SocketAddr)]) -> Myself {
+    let g = &config.globals;
+    let mut m = Myself::default();
+    for (proto, addr) in listens {
+        m.add(Some(*proto), &addr.ip().to_string(), Some(addr.port()));
+    }
+    for l in &g.listen {
+        m.add(l.proto, &l.host, l.port);
+        if let Some((host, port)) = &l.advertise {
+            m.add(l.proto, host, *port);
+        }
+    }
+    for a in &g.alias {
+        m.add(a.proto, &a.host, a.port);
+    }
+    m
+}
+
+fn server_header(config: &Config) -> Option<String> {
+    let g = &config.globals;
+    if !g.server_signature {
+        return None;
+    }
+    Some(match &g.server_header {
+        // Kamailio's parameter holds the whole header line.
+        Some(h) => h.strip_prefix("Server:").unwrap_or(h).trim().to_string(),
+        None => format!("switchboard ({})", env!("CARGO_PKG_VERSION")),
+    })
+}
+
+struct CoreHandler {
+    settings: CoreSettings,
+}
+
+impl CoreHandler {
+    /// Local replies get `received`/`rport` on the top Via and a To-tag
+    /// derived from the request, so retransmissions get the same tag.
+    fn reply_options(&self, info: &ReceiveInfo) -> ReplyOptions {
+        ReplyOptions {
+            server_header: self.settings.server_header.clone(),
+            received: Some(info.src),
+            ..ReplyOptions::default()
+        }
+    }
+
+    /// Answer a message that could not be parsed, if its Via allows it.
+    fn reject_malformed(&self, raw: &[u8], info: &ReceiveInfo, reason: &str, tx: &Transports) {
+        let opts = self.reply_options(info);
+        match sip::build_reply_from_raw(raw, 400, reason, &opts) {
+            Some((reply, via)) => {
+                tracing::warn!(
+                    "bad message from {}:{} ({}): {reason}; answering 400",
+                    info.proto, info.src, raw.len()
+                );
+                send_reply(tx, info, &via, reply);
+            }
+            None => tracing::warn!(
+                "bad message from {}:{} ({} bytes): {reason}; dropped (no reply possible)",
+                info.proto, info.src, raw.len()
+            ),
+        }
+    }
+
+    fn handle_request(&self, msg: &SipMessage, info: &ReceiveInfo, tx: &Transports) {
+        // An ACK is never answered (RFC 3261 §17.2.1).
+        if msg.method() == Some(&Method::Ack) {
+            tracing::debug!("ACK from {}:{} absorbed (no routing logic)", info.proto, info.src);
+            return;
+        }
+        let opts = self.reply_options(info);
+        let reply = sip::build_reply(msg, 500, "No routing logic", &opts);
+        match msg.top_via() {
+            Ok(via) => send_reply(tx, info, &via, reply),
+            Err(e) => tracing::warn!("request from {}:{}: unusable Via: {e}", info.proto, info.src),
+        }
+    }
+}
+
+impl Handler for CoreHandler {
+    fn on_message(&self, data: Bytes, info: &ReceiveInfo, tx: &Transports) {
+        let parsed = sip::parse_with_limit(data.clone(), self.settings.max_msg_size)
+            .and_then(|m| m.validate().map(|()| m));
+        match parsed {
+            Err(e) => self.reject_malformed(&data, info, &e.to_string(), tx),
+            Ok(msg) if msg.is_request() => self.handle_request(&msg, info, tx),
+            Ok(msg) => tracing::debug!(
+                "reply {} from {}:{} matches no transaction; dropped",
+                msg.status().unwrap_or(0), info.proto, info.src
+            ),
+        }
+    }
+
+    fn on_stream_error(&self, head: Bytes, info: &ReceiveInfo, reason: &str, tx: &Transports) {
+        self.reject_malformed(&head, info, reason, tx);
+    }
+}
+
+/// Send a reply where RFC 3261 §18.2.2 / RFC 3581 say: back on the
+/// connection for streams, else to the source address (the `received`
+/// rule) at the source port when `rport` was asked for, else the Via port.
+fn send_reply(tx: &Transports, info: &ReceiveInfo, via: &sip::Via, reply: Bytes) {
+    let mut dest = Destination::reply_to(info);
+    if !info.proto.is_stream() {
+        // Never the Via host itself: the source IP is what `received`
+        // says, and replies must not be steered elsewhere by a Via.
+        let (_, port) = via.reply_target(info.src);
+        dest.addr = SocketAddr::new(info.src.ip(), port);
+    }
+    if let Err(e) = tx.send(&dest, reply) {
+        tracing::warn!("cannot send reply to {}:{}: {e}", info.proto, dest.addr);
+    }
+}

@@ -4,8 +4,8 @@
 //! Flow for a datagram: [`parse_with_limit`] → [`SipMessage::validate`] →
 //! typed getters / edits → [`SipMessage::serialize`]. A message that fails
 //! either step gets [`build_reply_from_raw`] (400) if it is a request with a
-//! readable Via, otherwise it is dropped. Streams are cut with
-//! [`stream_frame`] first.
+//! readable Via, otherwise it is dropped. Streams are cut by
+//! `transport::framing` first.
 //!
 //! Decisions worth knowing when using this module:
 //!
@@ -30,7 +30,6 @@
 mod cseq;
 mod edit;
 mod error;
-mod framing;
 mod header;
 mod message;
 mod method;
@@ -44,7 +43,6 @@ mod via;
 
 pub use cseq::{CSeq, MediaType};
 pub use error::ParseError;
-pub use framing::{stream_frame, FrameResult};
 pub use header::{unfold, Header, HeaderName};
 pub use message::SipMessage;
 pub use method::Method;

@@ -369,20 +369,6 @@ fn reply_from_broken_request() {
 }
 
 #[test]
-fn stream_frame_on_real_message() {
-    let b = INVITE.as_bytes();
-    assert_eq!(stream_frame(b, 65535), FrameResult::Complete(b.len()));
-    assert_eq!(
-        stream_frame(&b[..b.len() - 1], 65535),
-        FrameResult::Incomplete
-    );
-    assert_eq!(
-        stream_frame(b, 100),
-        FrameResult::Error("header block too large")
-    );
-}
-
-#[test]
 fn message_is_send() {
     fn assert_send<T: Send>() {}
     assert_send::<SipMessage>();

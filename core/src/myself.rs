@@ -1,0 +1,87 @@
+//! `myself`: the host names and addresses this server answers for.
+//!
+//! As in Kamailio, these are the listen addresses (with their advertised
+//! addresses) and every `alias`. An entry without a port matches any port;
+//! a URI without a port matches entries on the transport's default port.
+
+use std::net::IpAddr;
+
+use crate::transport::Protocol;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    proto: Option<Protocol>,
+    /// Lower-case host; IPv6 without brackets.
+    host: String,
+    port: Option<u16>,
+}
+
+/// The set of local identities. Built once at start, read on every message.
+#[derive(Debug, Clone, Default)]
+pub struct Myself {
+    entries: Vec<Entry>,
+}
+
+impl Myself {
+    /// Add a local socket or alias. `host` may carry IPv6 brackets.
+    pub fn add(&mut self, proto: Option<Protocol>, host: &str, port: Option<u16>) {
+        let entry = Entry { proto, host: normalize_host(host), port };
+        if !self.entries.contains(&entry) {
+            self.entries.push(entry);
+        }
+    }
+
+    /// Is `host[:port]` (over `proto`, when known) one of ours?
+    pub fn matches(&self, host: &str, port: Option<u16>, proto: Option<Protocol>) -> bool {
+        let host = normalize_host(host);
+        let ip = host.parse::<IpAddr>().ok();
+        self.entries.iter().any(|e| {
+            let host_ok = match (ip, e.host.parse::<IpAddr>().ok()) {
+                (Some(a), Some(b)) => a == b,
+                _ => e.host == host,
+            };
+            let proto_ok = match (e.proto, proto) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            let port_ok = match e.port {
+                None => true,
+                Some(p) => {
+                    let default = proto.unwrap_or(Protocol::Udp).default_port();
+                    p == port.unwrap_or(default)
+                }
+            };
+            host_ok && proto_ok && port_ok
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+fn normalize_host(host: &str) -> String {
+    let h = host.trim();
+    let h = h.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(h);
+    h.to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_and_alias_match() {
+        let mut m = Myself::default();
+        m.add(Some(Protocol::Udp), "127.0.0.1", Some(5070));
+        m.add(None, "sip.Example.com", None);
+        m.add(None, "[::1]", Some(5060));
+        assert!(m.matches("127.0.0.1", Some(5070), Some(Protocol::Udp)));
+        assert!(!m.matches("127.0.0.1", Some(5060), Some(Protocol::Udp)));
+        assert!(!m.matches("127.0.0.1", Some(5070), Some(Protocol::Tcp)));
+        assert!(m.matches("SIP.example.COM", Some(9999), None));
+        assert!(m.matches("[::1]", None, Some(Protocol::Udp)));
+        assert!(m.matches("0:0:0:0:0:0:0:1", Some(5060), None));
+        assert!(!m.matches("10.0.0.1", None, None));
+    }
+}

@@ -1,0 +1,125 @@
+//! The command line: `-c` on valid and broken cfgs, `--cfg-print`, `-V`,
+//! and the shipped samples start and answer.
+
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+use support::*;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN).args(args).output().expect("run switchboard");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn cfg_files(dir: &str) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(repo_path(dir))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "cfg"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn check_accepts_every_valid_fixture_and_sample() {
+    let mut files = cfg_files("tests/cfg/valid");
+    files.push(repo_path("samples/minimal/kamailio.cfg"));
+    assert!(files.len() >= 3, "fixtures missing: {files:?}");
+    for f in files {
+        let (code, _, err) = run(&["-c", "-f", f.to_str().unwrap()]);
+        assert_eq!(code, 0, "{}: {err}", f.display());
+        assert!(err.contains("config file ok"), "{err}");
+    }
+}
+
+/// Each broken fixture starts with `# expect: LINE: text`; `-c` must fail
+/// naming that file, that line and the text.
+#[test]
+fn check_rejects_every_broken_fixture_with_file_and_line() {
+    let files = cfg_files("tests/cfg/broken");
+    assert!(files.len() >= 5, "fixtures missing: {files:?}");
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let expect = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{} has no '# expect:' line", f.display()));
+        let (place, needle) = expect.split_once(": ").unwrap();
+        let (code, _, err) = run(&["-c", "-f", f.to_str().unwrap()]);
+        assert_ne!(code, 0, "{} was accepted", f.display());
+        // `LINE` is in the fixture itself; `PATH:LINE` in a file it includes.
+        let located = if place.contains(':') {
+            format!("{place}: ")
+        } else {
+            format!("{}:{place}: ", f.display())
+        };
+        assert!(err.contains(&located), "{}: wanted '{located}' in: {err}", f.display());
+        assert!(err.contains(needle.trim()), "{}: wanted '{needle}' in: {err}", f.display());
+        assert!(err.contains(".cfg"), "{}: no file named in: {err}", f.display());
+    }
+}
+
+#[test]
+fn cfg_print_shows_the_preprocessed_text() {
+    let dir = TempDir::new();
+    let inc = dir.path().join("inc.cfg");
+    std::fs::write(&inc, "children=3\n").unwrap();
+    let main = dir.path().join("kamailio.cfg");
+    std::fs::write(
+        &main,
+        "#!KAMAILIO\n#!define PORTNO 5099\n#!ifdef WITH_X\nalias=\"x.example.com\"\n#!endif\nport=PORTNO\ninclude_file \"inc.cfg\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&["--cfg-print", "-f", main.to_str().unwrap(), "-A", "WITH_X"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("x.example.com"), "{out}");
+    assert!(out.contains("children=3"), "{out}");
+    assert!(!out.contains("#!ifdef"), "{out}");
+    let (_, out, _) = run(&["--cfg-print", "-f", main.to_str().unwrap()]);
+    assert!(!out.contains("x.example.com"), "{out}");
+}
+
+#[test]
+fn a_missing_cfg_file_is_an_error() {
+    let (code, _, err) = run(&["-c", "-f", "/nonexistent/kamailio.cfg"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("/nonexistent/kamailio.cfg"), "{err}");
+}
+
+#[test]
+fn version_flag() {
+    for flag in ["-V", "--version"] {
+        let (code, out, _) = run(&[flag]);
+        assert_eq!(code, 0);
+        assert!(out.contains(env!("CARGO_PKG_VERSION")), "{out}");
+    }
+}
+
+#[test]
+fn minimal_sample_runs_and_answers() {
+    let sb = Switchboard::run(&repo_path("samples/minimal/kamailio.cfg"), &["-A", "SB_PORT=0", "-D"]);
+    let peer = UdpPeer::new();
+    peer.send(sb.udp.unwrap(), options("UDP", peer.port(), "sample").as_bytes());
+    let reply = peer.recv(Duration::from_secs(3)).expect("reply");
+    assert_eq!(status(&reply), 500);
+    assert_eq!(header(&reply, "Server").as_deref(), Some("switchboard sample"));
+    let mut c = TcpPeer::connect(sb.tcp.unwrap());
+    c.send(options("TCP", c.port(), "sampletcp").as_bytes());
+    assert_eq!(status(&c.recv_message(Duration::from_secs(3)).unwrap()), 500);
+}
+
+#[test]
+fn listen_flag_replaces_cfg_listeners() {
+    let sb = Switchboard::run(
+        &repo_path("samples/minimal/kamailio.cfg"),
+        &["-l", "udp:127.0.0.1:0", "-n", "1"],
+    );
+    assert!(sb.udp.is_some());
+    assert!(sb.tcp.is_none(), "only the -l listener is open");
+}
