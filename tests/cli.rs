@@ -123,3 +123,12 @@ fn listen_flag_replaces_cfg_listeners() {
     assert!(sb.udp.is_some());
     assert!(sb.tcp.is_none(), "only the -l listener is open");
 }
+
+#[test]
+fn a_broken_cfg_stops_the_start_too() {
+    let f = repo_path("tests/cfg/broken/unknown_module.cfg");
+    let (code, _, err) = run(&["-E", "-f", f.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("unknown_module.cfg:4: "), "{err}");
+    assert!(err.contains("no_such_module"), "{err}");
+}
