@@ -108,7 +108,7 @@ fn main() -> ExitCode {
             "no routing engine is implemented yet: routing blocks and cfgengine are checked but not run; every request is answered 500"
         );
     }
-    let server = match Server::start(&config) {
+    let server = match Server::start(&config, None) {
         Ok(s) => s,
         Err(e) => {
             tracing::error!("{e}");

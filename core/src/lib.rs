@@ -4,9 +4,12 @@
 //! (`server`, later the engines) → serialize → socket.
 
 pub mod cfg;
+pub mod engine;
+pub mod exports;
 pub mod log;
 pub mod modules;
 pub mod myself;
+pub mod route;
 pub mod server;
 pub mod sip;
 pub mod transport;

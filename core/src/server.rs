@@ -1,31 +1,31 @@
 //! The server: glue between transports, the SIP parser and routing.
 //!
-//! Until a routing engine is configured every well-formed request is
-//! answered `500 No routing logic`, a reply with no transaction is dropped,
-//! and a malformed message gets `400` when a reply can be built (readable
-//! top Via) or is dropped — always with one log line naming the source.
+//! Data path: transport worker thread → parse + validate → routing context
+//! → the worker's own engine runs the request (or reply) callback → the
+//! exported functions it calls reply, relay or store.
+//!
+//! Without an engine (no `cfgengine`, and native blocks not yet run) every
+//! well-formed request is answered `500 No routing logic`. A malformed
+//! message gets `400` when a reply can be built (readable top Via) or is
+//! dropped — always with one log line naming the source.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
 
 use crate::cfg::Config;
+use crate::engine::{Callback, Engine, EngineFactory, ScriptError};
 use crate::myself::Myself;
+use crate::route::{RouteCtx, RouteType, Shared, Stop, Vars};
 use crate::sip::{self, Method, ReplyOptions, SipMessage};
 use crate::transport::{
     Destination, Handler, Protocol, ReceiveInfo, TransportConfig, Transports,
 };
-
-/// Settings the message handler needs, taken from the cfg once at start.
-#[derive(Debug, Clone)]
-pub struct CoreSettings {
-    pub max_msg_size: usize,
-    /// Full `Server:` header value for local replies, `None` = no header.
-    pub server_header: Option<String>,
-    pub myself: Myself,
-}
 
 /// A running server: the tokio runtime (timers, TCP) and the transports.
 pub struct Server {
@@ -35,7 +35,10 @@ pub struct Server {
 
 impl Server {
     /// Bind every listen address and start the workers.
-    pub fn start(config: &Config) -> Result<Server, String> {
+    pub fn start(
+        config: &Config,
+        engine: Option<Arc<dyn EngineFactory>>,
+    ) -> Result<Server, String> {
         let g = &config.globals;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -44,11 +47,14 @@ impl Server {
             .build()
             .map_err(|e| format!("cannot start the I/O runtime: {e}"))?;
         let listens = listen_sockets(config)?;
-        let settings = CoreSettings {
+        let shared = Arc::new(Shared {
+            transports: OnceLock::new(),
             max_msg_size: g.max_msg_size as usize,
-            server_header: server_header(config),
             myself: myself(config, &listens),
-        };
+            server_header: server_header(config),
+            user_agent: user_agent(config),
+            flag_names: config.flags.iter().cloned().collect(),
+        });
         let tcfg = TransportConfig {
             listens,
             udp_workers: g.children.max(1) as usize,
@@ -59,9 +65,14 @@ impl Server {
             tcp_accept_no_cl: g.tcp_accept_no_cl,
             ..TransportConfig::default()
         };
-        let handler = Arc::new(CoreHandler { settings });
+        let handler = Arc::new(CoreHandler {
+            shared: shared.clone(),
+            engine,
+            next_rank: AtomicUsize::new(0),
+        });
         let transports = Transports::start(tcfg, handler, runtime.handle().clone())
             .map_err(|e| format!("cannot start the listeners: {e}"))?;
+        let _ = shared.transports.set(transports.clone());
         for (proto, addr) in transports.local_addrs() {
             tracing::info!("listening on {proto}:{addr}");
         }
@@ -148,6 +159,15 @@ fn myself(config: &Config, listens: &[(Protocol, SocketAddr)]) -> Myself {
     m
 }
 
+fn user_agent(config: &Config) -> Option<String> {
+    let g = &config.globals;
+    match &g.user_agent_header {
+        Some(h) => Some(h.strip_prefix("User-Agent:").unwrap_or(h).trim().to_string()),
+        None if g.server_signature => Some(format!("switchboard ({})", env!("CARGO_PKG_VERSION"))),
+        None => None,
+    }
+}
+
 fn server_header(config: &Config) -> Option<String> {
     let g = &config.globals;
     if !g.server_signature {
@@ -160,28 +180,28 @@ fn server_header(config: &Config) -> Option<String> {
     })
 }
 
+thread_local! {
+    /// The engine of this worker thread: interpreters are not thread-safe,
+    /// so each worker owns one, created on its first message.
+    static ENGINE: RefCell<Option<Box<dyn Engine>>> = const { RefCell::new(None) };
+    /// `$var(...)` values of this worker.
+    static VARS: RefCell<Vars> = RefCell::new(HashMap::new());
+}
+
 struct CoreHandler {
-    settings: CoreSettings,
+    shared: Arc<Shared>,
+    engine: Option<Arc<dyn EngineFactory>>,
+    next_rank: AtomicUsize,
 }
 
 impl CoreHandler {
-    /// Local replies get `received`/`rport` on the top Via and a To-tag
-    /// derived from the request, so retransmissions get the same tag.
-    fn reply_options(&self, info: &ReceiveInfo) -> ReplyOptions {
-        ReplyOptions {
-            server_header: self.settings.server_header.clone(),
-            received: Some(info.src),
-            ..ReplyOptions::default()
-        }
-    }
-
     /// Answer a message that could not be parsed, if its Via allows it.
     fn reject_malformed(&self, raw: &[u8], info: &ReceiveInfo, reason: &str, tx: &Transports) {
-        let opts = self.reply_options(info);
+        let opts = reply_options(&self.shared, info);
         match sip::build_reply_from_raw(raw, 400, reason, &opts) {
             Some((reply, via)) => {
                 tracing::warn!(
-                    "bad message from {}:{} ({}): {reason}; answering 400",
+                    "bad message from {}:{} ({} bytes): {reason}; answering 400",
                     info.proto, info.src, raw.len()
                 );
                 send_reply(tx, info, &via, reply);
@@ -193,28 +213,59 @@ impl CoreHandler {
         }
     }
 
-    fn handle_request(&self, msg: &SipMessage, info: &ReceiveInfo, tx: &Transports) {
-        // An ACK is never answered (RFC 3261 §17.2.1).
-        if msg.method() == Some(&Method::Ack) {
-            tracing::debug!("ACK from {}:{} absorbed (no routing logic)", info.proto, info.src);
-            return;
+    /// Run `cb` with this worker's engine. None when there is no engine or
+    /// it could not be created (already logged).
+    fn run_engine(&self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Option<Result<i32, ScriptError>> {
+        let factory = self.engine.as_ref()?;
+        ENGINE.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.is_none() {
+                let rank = self.next_rank.fetch_add(1, Ordering::Relaxed) + 1;
+                match factory.create(rank) {
+                    Ok(e) => *slot = Some(e),
+                    Err(e) => {
+                        tracing::error!("cannot start the {} engine in worker {rank}: {e}", factory.name());
+                        return None;
+                    }
+                }
+            }
+            slot.as_mut().map(|engine| engine.run(cb, ctx))
+        })
+    }
+
+    fn handle_request(&self, msg: SipMessage, info: &ReceiveInfo, tx: &Transports) {
+        if self.engine.is_none() {
+            return no_routing_logic(&self.shared, &msg, info, tx);
         }
-        let opts = self.reply_options(info);
-        let reply = sip::build_reply(msg, 500, "No routing logic", &opts);
-        match msg.top_via() {
-            Ok(via) => send_reply(tx, info, &via, reply),
-            Err(e) => tracing::warn!("request from {}:{}: unusable Via: {e}", info.proto, info.src),
-        }
+        VARS.with(|vars| {
+            let mut vars = vars.borrow_mut();
+            let mut ctx = RouteCtx::new(&self.shared, RouteType::Request, msg, info.clone(), &mut vars);
+            match self.run_engine(Callback::Request, &mut ctx) {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    tracing::error!(
+                        "request_route failed for {} from {}:{}: {e}",
+                        ctx.msg.method_str().unwrap_or("?"), info.proto, info.src
+                    );
+                    // A sane outcome: the caller learns at once instead of
+                    // retransmitting into the same error.
+                    if ctx.stop != Stop::Drop && ctx.last_reply_status.is_none() {
+                        reply_error(&self.shared, &ctx.msg, info, tx);
+                    }
+                }
+                None => no_routing_logic(&self.shared, &ctx.msg, info, tx),
+            }
+        });
     }
 }
 
 impl Handler for CoreHandler {
     fn on_message(&self, data: Bytes, info: &ReceiveInfo, tx: &Transports) {
-        let parsed = sip::parse_with_limit(data.clone(), self.settings.max_msg_size)
+        let parsed = sip::parse_with_limit(data.clone(), self.shared.max_msg_size)
             .and_then(|m| m.validate().map(|()| m));
         match parsed {
-            Err(e) => self.reject_malformed(&data, info, &e.to_string(), tx),
-            Ok(msg) if msg.is_request() => self.handle_request(&msg, info, tx),
+            Err(e) => self.reject_malformed(&data, info, e.reason(), tx),
+            Ok(msg) if msg.is_request() => self.handle_request(msg, info, tx),
             Ok(msg) => tracing::debug!(
                 "reply {} from {}:{} matches no transaction; dropped",
                 msg.status().unwrap_or(0), info.proto, info.src
@@ -227,10 +278,50 @@ impl Handler for CoreHandler {
     }
 }
 
+/// Local replies get `received`/`rport` on the top Via and a To-tag
+/// derived from the request, so retransmissions get the same tag.
+pub fn reply_options(shared: &Shared, info: &ReceiveInfo) -> ReplyOptions {
+    ReplyOptions {
+        server_header: shared.server_header.clone(),
+        received: Some(info.src),
+        ..ReplyOptions::default()
+    }
+}
+
+/// Send a stateless reply to `msg` (never to an ACK, RFC 3261 §17.2.1).
+pub fn send_stateless_reply(
+    shared: &Shared,
+    msg: &SipMessage,
+    info: &ReceiveInfo,
+    tx: &Transports,
+    code: u16,
+    reason: &str,
+) -> bool {
+    if msg.method() == Some(&Method::Ack) {
+        return false;
+    }
+    let reply = sip::build_reply(msg, code, reason, &reply_options(shared, info));
+    match msg.top_via() {
+        Ok(via) => send_reply(tx, info, &via, reply),
+        Err(e) => {
+            tracing::warn!("request from {}:{}: unusable Via: {e}", info.proto, info.src);
+            false
+        }
+    }
+}
+
+fn no_routing_logic(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo, tx: &Transports) {
+    send_stateless_reply(shared, msg, info, tx, 500, "No routing logic");
+}
+
+fn reply_error(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo, tx: &Transports) {
+    send_stateless_reply(shared, msg, info, tx, 500, "Server Internal Error");
+}
+
 /// Send a reply where RFC 3261 §18.2.2 / RFC 3581 say: back on the
 /// connection for streams, else to the source address (the `received`
 /// rule) at the source port when `rport` was asked for, else the Via port.
-fn send_reply(tx: &Transports, info: &ReceiveInfo, via: &sip::Via, reply: Bytes) {
+fn send_reply(tx: &Transports, info: &ReceiveInfo, via: &sip::Via, reply: Bytes) -> bool {
     let mut dest = Destination::reply_to(info);
     if !info.proto.is_stream() {
         // Never the Via host itself: the source IP is what `received`
@@ -238,7 +329,11 @@ fn send_reply(tx: &Transports, info: &ReceiveInfo, via: &sip::Via, reply: Bytes)
         let (_, port) = via.reply_target(info.src);
         dest.addr = SocketAddr::new(info.src.ip(), port);
     }
-    if let Err(e) = tx.send(&dest, reply) {
-        tracing::warn!("cannot send reply to {}:{}: {e}", info.proto, dest.addr);
+    match tx.send(&dest, reply) {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!("cannot send reply to {}:{}: {e}", info.proto, dest.addr);
+            false
+        }
     }
 }

@@ -1,0 +1,58 @@
+//! What a scripting engine is to the core: load a script, run a named
+//! callback on a routing context, return its code. The core knows nothing
+//! about any language; the binary picks the engine from `cfgengine`.
+
+use std::fmt;
+
+use crate::route::RouteCtx;
+
+/// Which callback to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Callback<'n> {
+    /// `request_route` / `ksr_request_route`.
+    Request,
+    /// `reply_route`/`onreply_route` without name / `ksr_reply_route`.
+    Reply,
+    /// `onsend_route` / `ksr_onsend_route`.
+    OnSend,
+    /// A route named by the script at run time (`t_on_failure("x")`,
+    /// `t_on_branch`, `t_on_reply`, `t_on_branch_failure`): a block name
+    /// for the native engine, a function name for KEMI engines.
+    Named(&'n str),
+    /// `event_route[name]` / the KEMI event callback with this name.
+    Event(&'n str),
+}
+
+/// A script error, already carrying the script's file and line.
+#[derive(Debug, Clone)]
+pub struct ScriptError {
+    pub message: String,
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+/// One interpreter, owned by one worker thread.
+pub trait Engine {
+    /// Run `cb`. Ok(code) is the route's return code; a missing optional
+    /// callback is Ok(1). A script error is logged by the caller with the
+    /// location the error carries.
+    fn run(&mut self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Result<i32, ScriptError>;
+
+    /// Whether the script defines `cb` (so the core can skip work).
+    fn has(&self, cb: Callback<'_>) -> bool;
+}
+
+/// Makes one engine per worker thread.
+pub trait EngineFactory: Send + Sync {
+    /// `lua`, `python`, `perl`, `native`.
+    fn name(&self) -> &str;
+    /// Called on the worker thread that will own the engine. `rank` is the
+    /// worker's number (Python's `child_init(rank)`).
+    fn create(&self, rank: usize) -> Result<Box<dyn Engine>, String>;
+}
