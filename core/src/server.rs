@@ -54,6 +54,7 @@ impl Server {
             server_header: server_header(config),
             user_agent: user_agent(config),
             flag_names: config.flags.iter().cloned().collect(),
+            engine,
         });
         let tcfg = TransportConfig {
             listens,
@@ -65,11 +66,7 @@ impl Server {
             tcp_accept_no_cl: g.tcp_accept_no_cl,
             ..TransportConfig::default()
         };
-        let handler = Arc::new(CoreHandler {
-            shared: shared.clone(),
-            engine,
-            next_rank: AtomicUsize::new(0),
-        });
+        let handler = Arc::new(CoreHandler { shared: shared.clone() });
         let transports = Transports::start(tcfg, handler, runtime.handle().clone())
             .map_err(|e| format!("cannot start the listeners: {e}"))?;
         let _ = shared.transports.set(transports.clone());
@@ -190,8 +187,38 @@ thread_local! {
 
 struct CoreHandler {
     shared: Arc<Shared>,
-    engine: Option<Arc<dyn EngineFactory>>,
-    next_rank: AtomicUsize,
+}
+
+/// Workers numbered in the order their engines start (Python's
+/// `child_init(rank)`).
+static NEXT_RANK: AtomicUsize = AtomicUsize::new(0);
+
+/// Run `cb` with this thread's engine, creating it on first use. Any
+/// thread may call this (transport workers, the tm timer thread); each gets
+/// its own interpreter. None when there is no engine or it could not be
+/// created (already logged).
+pub fn run_route(shared: &Shared, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Option<Result<i32, ScriptError>> {
+    let factory = shared.engine.as_ref()?;
+    ENGINE.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let rank = NEXT_RANK.fetch_add(1, Ordering::Relaxed) + 1;
+            match factory.create(rank) {
+                Ok(e) => *slot = Some(e),
+                Err(e) => {
+                    tracing::error!("cannot start the {} engine in worker {rank}: {e}", factory.name());
+                    return None;
+                }
+            }
+        }
+        slot.as_mut().map(|engine| engine.run(cb, ctx))
+    })
+}
+
+/// This thread's `$var` table, for building a context outside a worker's
+/// request path (e.g. the tm timer thread running a failure route).
+pub fn with_vars<R>(f: impl FnOnce(&mut Vars) -> R) -> R {
+    VARS.with(|v| f(&mut v.borrow_mut()))
 }
 
 impl CoreHandler {
@@ -213,34 +240,13 @@ impl CoreHandler {
         }
     }
 
-    /// Run `cb` with this worker's engine. None when there is no engine or
-    /// it could not be created (already logged).
-    fn run_engine(&self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Option<Result<i32, ScriptError>> {
-        let factory = self.engine.as_ref()?;
-        ENGINE.with(|cell| {
-            let mut slot = cell.borrow_mut();
-            if slot.is_none() {
-                let rank = self.next_rank.fetch_add(1, Ordering::Relaxed) + 1;
-                match factory.create(rank) {
-                    Ok(e) => *slot = Some(e),
-                    Err(e) => {
-                        tracing::error!("cannot start the {} engine in worker {rank}: {e}", factory.name());
-                        return None;
-                    }
-                }
-            }
-            slot.as_mut().map(|engine| engine.run(cb, ctx))
-        })
-    }
-
     fn handle_request(&self, msg: SipMessage, info: &ReceiveInfo, tx: &Transports) {
-        if self.engine.is_none() {
+        if self.shared.engine.is_none() {
             return no_routing_logic(&self.shared, &msg, info, tx);
         }
-        VARS.with(|vars| {
-            let mut vars = vars.borrow_mut();
-            let mut ctx = RouteCtx::new(&self.shared, RouteType::Request, msg, info.clone(), &mut vars);
-            match self.run_engine(Callback::Request, &mut ctx) {
+        with_vars(|vars| {
+            let mut ctx = RouteCtx::new(&self.shared, RouteType::Request, msg, info.clone(), vars);
+            match run_route(&self.shared, Callback::Request, &mut ctx) {
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
                     tracing::error!(

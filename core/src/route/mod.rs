@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
+use crate::engine::EngineFactory;
 use crate::myself::Myself;
 use crate::sip::SipMessage;
 use crate::transport::{Protocol, ReceiveInfo, Transports};
@@ -80,6 +81,8 @@ pub struct Shared {
     pub user_agent: Option<String>,
     /// `flags NAME: pos` declarations of the cfg.
     pub flag_names: HashMap<String, u32>,
+    /// Makes each worker's script engine (None: no routing logic).
+    pub engine: Option<Arc<dyn EngineFactory>>,
 }
 
 impl Shared {
@@ -133,9 +136,25 @@ pub struct RouteCtx<'a> {
     pub reply_no_connect: bool,
     /// `force_rport()`: act as if the top Via had `rport`.
     pub force_rport: bool,
-    /// Status code of the last reply sent for this request ($T_reply_code
-    /// falls back to it outside tm).
+    /// Status code of the last reply sent for this request.
     pub last_reply_status: Option<u16>,
+    /// `record_route()` was called: the Record-Route header(s) are written
+    /// when the request is sent, since a second one is needed when the
+    /// outgoing socket differs from the incoming one (rr module).
+    pub record_route: Option<RecordRoute>,
+    /// `$T_reply_code`: in failure/reply routes, the winning/received reply code.
+    pub t_reply_code: Option<u16>,
+    /// `$T_branch_idx`: the branch a branch/reply/failure route runs for.
+    pub t_branch_idx: Option<usize>,
+}
+
+/// What `record_route()` / `record_route_preset()` / `add_rr_param()` asked for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordRoute {
+    /// Extra URI params, each starting with `;` (e.g. `;ftag=abc`).
+    pub params: String,
+    /// `record_route_preset("addr")`: the URI to use instead of the socket's.
+    pub preset: Option<String>,
 }
 
 impl<'a> RouteCtx<'a> {
@@ -164,6 +183,9 @@ impl<'a> RouteCtx<'a> {
             reply_no_connect: false,
             force_rport: false,
             last_reply_status: None,
+            record_route: None,
+            t_reply_code: None,
+            t_branch_idx: None,
         }
     }
 
