@@ -259,7 +259,7 @@ pub fn process_register(
     let Some((aor, user, host)) = aor_key(ul, aor_uri) else {
         return RegReply::err(400, "Bad AoR");
     };
-    if !s.domains.is_empty() && !s.domains.iter().any(|d| *d == host) {
+    if !s.domains.is_empty() && !s.domains.contains(&host) {
         return RegReply::err(403, "Forbidden");
     }
     let hdr_expires = match msg.expires() {
