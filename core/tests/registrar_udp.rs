@@ -69,6 +69,7 @@ modparam(\"usrloc\", \"timer_interval\", 1)\n\
 modparam(\"registrar\", \"min_expires\", 60)\n\
 modparam(\"registrar\", \"max_expires\", 1800)\n\
 modparam(\"registrar\", \"default_expires\", 600)\n\
+modparam(\"registrar\", \"domains\", \"example.com, example.org\")\n\
 request_route {\n}\n";
 
 fn start() -> (Server, SocketAddr) {
@@ -183,6 +184,18 @@ fn register_lookup_unregister_over_udp() {
     // a bad star
     let r = peer.register(4, &["*"], Some(30));
     assert_eq!(status(&r), 400, "{r}");
+
+    // a domain this registrar does not serve (`domains` modparam)
+    let other = peer.register(5, &["<sip:alice@192.0.2.1>"], None);
+    assert_eq!(status(&other), 200);
+    let m = format!(
+        "REGISTER sip:example.net SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};rport;branch=z9hG4bKdom\r\n\
+         From: <sip:eve@example.net>;tag=e1\r\nTo: <sip:eve@example.net>\r\nCall-ID: dom-{p}\r\n\
+         CSeq: 1 REGISTER\r\nMax-Forwards: 70\r\nContact: <sip:eve@192.0.2.9>\r\nContent-Length: 0\r\n\r\n",
+        p = peer.port()
+    );
+    let r = peer.ask(&m);
+    assert_eq!(status(&r), 403, "{r}");
 
     server.shutdown();
 }
