@@ -13,3 +13,4 @@ pub mod route;
 pub mod server;
 pub mod sip;
 pub mod transport;
+pub mod usrloc;

@@ -55,6 +55,8 @@ impl Server {
             user_agent: user_agent(config),
             flag_names: config.flags.iter().cloned().collect(),
             engine,
+            location: crate::modules::registrar::LocationService::from_config(config),
+            rr: crate::modules::rr::RrSettings::from_config(config),
         });
         let tcfg = TransportConfig {
             listens,
@@ -303,10 +305,37 @@ pub fn send_stateless_reply(
     code: u16,
     reason: &str,
 ) -> bool {
+    stateless_reply(shared, msg, info, tx, code, reason, Vec::new())
+}
+
+/// [`send_stateless_reply`] with extra headers (written after CSeq, in
+/// order): registrar's Contact/Date, Min-Expires, ...
+pub fn send_stateless_reply_with(
+    shared: &Shared,
+    msg: &SipMessage,
+    info: &ReceiveInfo,
+    code: u16,
+    reason: &str,
+    extra_headers: Vec<(String, String)>,
+) -> bool {
+    stateless_reply(shared, msg, info, shared.transports(), code, reason, extra_headers)
+}
+
+fn stateless_reply(
+    shared: &Shared,
+    msg: &SipMessage,
+    info: &ReceiveInfo,
+    tx: &Transports,
+    code: u16,
+    reason: &str,
+    extra_headers: Vec<(String, String)>,
+) -> bool {
     if msg.method() == Some(&Method::Ack) {
         return false;
     }
-    let reply = sip::build_reply(msg, code, reason, &reply_options(shared, info));
+    let mut opts = reply_options(shared, info);
+    opts.extra_headers = extra_headers;
+    let reply = sip::build_reply(msg, code, reason, &opts);
     match msg.top_via() {
         Ok(via) => send_reply(tx, info, &via, reply),
         Err(e) => {

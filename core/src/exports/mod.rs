@@ -135,7 +135,11 @@ macro_rules! export {
 pub(crate) use export;
 
 /// Every module's table. The only list of them.
-pub static TABLES: &[&[Export]] = &[crate::modules::core_fns::EXPORTS];
+pub static TABLES: &[&[Export]] = &[
+    crate::modules::core_fns::EXPORTS,
+    crate::modules::registrar::EXPORTS,
+    crate::modules::rr::EXPORTS,
+];
 
 /// Every export.
 pub fn all() -> impl Iterator<Item = &'static Export> {

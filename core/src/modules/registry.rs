@@ -257,6 +257,9 @@ const REGISTRAR: &[ParamDef] = &[
     p("use_expired_contacts", I),
     p("tcp_persistent_flag", I),
     p("keepalive_timeout", I),
+    // switchboard addition (Net::SIP::Registrar's `domains`): comma list
+    // of served AoR domains; REGISTERs for others get 403. Empty = any.
+    p("domains", S),
 ];
 
 const USRLOC: &[ParamDef] = &[

@@ -83,9 +83,29 @@ pub struct Shared {
     pub flag_names: HashMap<String, u32>,
     /// Makes each worker's script engine (None: no routing logic).
     pub engine: Option<Arc<dyn EngineFactory>>,
+    /// usrloc store + registrar settings (modules/registrar.rs).
+    pub location: crate::modules::registrar::LocationService,
+    /// rr module settings (modules/rr.rs).
+    pub rr: crate::modules::rr::RrSettings,
 }
 
 impl Shared {
+    /// A Shared with defaults and no transports, for unit tests and tools
+    /// (every field added to Shared gets its default here).
+    pub fn bare(myself: Myself) -> Shared {
+        Shared {
+            transports: OnceLock::new(),
+            max_msg_size: crate::sip::DEFAULT_MAX_SIZE,
+            myself,
+            server_header: None,
+            user_agent: None,
+            flag_names: HashMap::new(),
+            engine: None,
+            location: Default::default(),
+            rr: Default::default(),
+        }
+    }
+
     pub fn transports(&self) -> &Transports {
         self.transports.get().expect("transports are set before any message is handled")
     }
@@ -151,10 +171,15 @@ pub struct RouteCtx<'a> {
 /// What `record_route()` / `record_route_preset()` / `add_rr_param()` asked for.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RecordRoute {
-    /// Extra URI params, each starting with `;` (e.g. `;ftag=abc`).
+    /// URI params, each starting with `;` (rr writes `;lr` first, then
+    /// e.g. `;ftag=abc` and the add_rr_param ones).
     pub params: String,
     /// `record_route_preset("addr")`: the URI to use instead of the socket's.
     pub preset: Option<String>,
+    /// `record_route_preset("addr", "addr2")`: the second (outbound side) URI.
+    pub preset2: Option<String>,
+    /// rr's `enable_double_rr=0`: never two Record-Routes.
+    pub no_double: bool,
 }
 
 impl<'a> RouteCtx<'a> {
