@@ -26,27 +26,27 @@ function KSR.err(p1) end
 ---@return integer
 function KSR.info(p1) end
 
----@return integer
+---@return boolean
 function KSR.is_ACK() end
 
----@return integer
+---@return boolean
 function KSR.is_BYE() end
 
----@return integer
+---@return boolean
 function KSR.is_CANCEL() end
 
----@return integer
+---@return boolean
 function KSR.is_INVITE() end
 
----@return integer
+---@return boolean
 function KSR.is_OPTIONS() end
 
----@return integer
+---@return boolean
 function KSR.is_REGISTER() end
 
 --- cfg name: isflagset
 ---@param p1 integer
----@return integer
+---@return boolean
 function KSR.isflagset(p1) end
 
 ---@param p1 string

@@ -92,7 +92,7 @@ fn send_options(sb: &Switchboard, peer: &UdpPeer, branch: &str) {
 #[test]
 fn ksr_info_logs_the_text() {
     let setup = LuaSetup::new(
-        "function ksr_request_route()\n  if KSR.is_OPTIONS() > 0 then\n    KSR.info(\"lua sees an OPTIONS\\n\")\n  end\nend\n",
+        "function ksr_request_route()\n  if KSR.is_OPTIONS() then\n    KSR.info(\"lua sees an OPTIONS\\n\")\n  end\nend\n",
     );
     let mut sb = setup.start();
     let logs = sb.logs().join("\n");
@@ -201,17 +201,17 @@ fn ksr_call_at_load_time_is_an_error_not_a_crash() {
 #[test]
 fn flags_set_and_tested_within_one_callback() {
     let setup = LuaSetup::new(
-        "function ksr_request_route()\n  KSR.setflag(3)\n  KSR.info('flag3=' .. KSR.isflagset(3) .. ' flag4=' .. KSR.isflagset(4))\n  KSR.resetflag(3)\n  KSR.info('after reset flag3=' .. KSR.isflagset(3))\nend\n",
+        "function ksr_request_route()\n  KSR.setflag(3)\n  KSR.info('flag3=' .. tostring(KSR.isflagset(3)) .. ' flag4=' .. tostring(KSR.isflagset(4)))\n  KSR.resetflag(3)\n  KSR.info('after reset flag3=' .. tostring(KSR.isflagset(3)))\nend\n",
     );
     let mut sb = setup.start();
     let peer = UdpPeer::new();
     send_options(&sb, &peer, "flag1");
-    sb.wait_log("flag3=1 flag4=-1", T);
-    sb.wait_log("after reset flag3=-1", T);
+    sb.wait_log("flag3=true flag4=false", T);
+    sb.wait_log("after reset flag3=false", T);
     // Flags belong to one message: the next one starts clean.
     send_options(&sb, &peer, "flag2");
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(sb.logs().iter().filter(|l| l.contains("flag3=1 flag4=-1")).count(), 2);
+    assert_eq!(sb.logs().iter().filter(|l| l.contains("flag3=true flag4=false")).count(), 2);
 }
 
 /// `count` is a Lua global: it counts per worker thread, since each worker

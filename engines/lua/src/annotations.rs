@@ -54,6 +54,7 @@ pub fn generate_for<'e>(exports: impl Iterator<Item = &'e Export>) -> String {
             }
             let r = match e.ret {
                 RetKind::Int => "integer",
+                RetKind::Bool => "boolean",
                 RetKind::Str => "string|nil",
                 RetKind::Xval => "integer|string|nil",
             };

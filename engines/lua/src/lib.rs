@@ -35,7 +35,7 @@ use std::sync::Arc;
 use mlua::{Function, Lua, MultiValue, Table, Value};
 use switchboard_core::cfg::Config;
 use switchboard_core::engine::{Callback, Engine, EngineFactory, ScriptError};
-use switchboard_core::exports::{self, Arg, Export, Param, Ret};
+use switchboard_core::exports::{self, Arg, Export, Param, Ret, RetKind};
 use switchboard_core::route::{RouteCtx, Stop};
 
 pub mod annotations;
@@ -450,8 +450,11 @@ fn convert_all(params: &[Param], args: &[Value]) -> Result<Vec<Conv>, String> {
     params.iter().zip(args).enumerate().map(|(i, (p, v))| convert(*p, v, i + 1)).collect()
 }
 
-fn to_lua(lua: &Lua, r: Ret) -> mlua::Result<Value> {
+/// A `Ret` as a Lua value: Int → integer (a boolean for `RetKind::Bool`
+/// functions), Str → string, Null → nil.
+fn to_lua(lua: &Lua, kind: RetKind, r: Ret) -> mlua::Result<Value> {
     Ok(match r {
+        Ret::Int(i) if kind == RetKind::Bool => Value::Boolean(i > 0),
         Ret::Int(i) => Value::Integer(i),
         Ret::Str(s) => Value::String(lua.create_string(s)?),
         Ret::Null => Value::Nil,
@@ -500,7 +503,7 @@ fn invoke(lua: &Lua, e: &'static Export, conv: &[Conv]) -> mlua::Result<Value> {
             EXITING.with(|x| x.set(true));
             Err(exit_error())
         }
-        Some((ret, false)) => to_lua(lua, ret),
+        Some((ret, false)) => to_lua(lua, e.ret, ret),
     }
 }
 
@@ -523,6 +526,7 @@ fn modf(lua: &Lua, exports: &[&'static Export], args: &MultiValue) -> mlua::Resu
     // modf gives back a return code.
     match invoke(lua, e, &conv)? {
         Value::Integer(i) => Ok(Value::Integer(i)),
+        Value::Boolean(b) => Ok(Value::Integer(if b { 1 } else { -1 })),
         Value::Nil => Ok(Value::Integer(-1)),
         _ => Ok(Value::Integer(1)),
     }

@@ -237,7 +237,7 @@ fn ksr_call_at_load_time_is_an_error() {
 #[test]
 fn flags_within_one_callback() {
     let fx = Fixture::new(
-        "function ksr_request_route()\n  KSR.setflag(3)\n  if KSR.isflagset(3) > 0 then seen = 1 end\n  if KSR.isflagset('4') < 0 then notfour = 1 end\nend\n",
+        "function ksr_request_route()\n  KSR.setflag(3)\n  if KSR.isflagset(3) then seen = 1 end\n  if not KSR.isflagset('4') then notfour = 1 end\n  if KSR.is_INVITE() and not KSR.is_BYE() then invite = 1 end\nend\n",
     );
     let mut e = fx.engine();
     let (r, flags, stop) = run(&mut e, Callback::Request);
@@ -246,6 +246,7 @@ fn flags_within_one_callback() {
     assert_eq!(stop, Stop::No);
     assert_eq!(global_int(&e, "seen"), Some(1));
     assert_eq!(global_int(&e, "notfour"), Some(1));
+    assert_eq!(global_int(&e, "invite"), Some(1));
 }
 
 #[test]
