@@ -251,3 +251,33 @@ fn each_worker_has_its_own_lua_state() {
         assert_eq!(counts, &want, "worker {t} has its own counter: {per_thread:?}");
     }
 }
+
+/// The shipped Lua sample passes `-c` (its script loads and defines
+/// ksr_request_route) and starts with the Lua engine. Its SIP behaviour
+/// needs tm, sl, rr, registrar, ... (tested where those modules live).
+#[test]
+fn lua_sample_checks_and_starts() {
+    let cfg = repo_path("samples/lua/kamailio.cfg");
+    let (code, err) = run_to_exit(&["-c"], &cfg, T);
+    assert_eq!(code, Some(0), "{err}");
+    let sb = Switchboard::run(&cfg, &["-A", "SB_PORT=0"]);
+    assert!(sb.logs().iter().any(|l| l.contains("routing engine: lua")), "{:#?}", sb.logs());
+    assert!(sb.udp.is_some() && sb.tcp.is_some());
+}
+
+/// Engines that do not exist yet stop the start with a clear message.
+#[test]
+fn unavailable_engine_is_a_startup_error() {
+    let dir = TempDir::new();
+    let cfg = dir.path().join("kamailio.cfg");
+    std::fs::write(&cfg, "#!KAMAILIO\nlisten=udp:127.0.0.1:0\ncfgengine \"python\"\n").unwrap();
+    let (code, err) = run_to_exit(&["-c"], &cfg, T);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("engine python not available yet"), "{err}");
+    assert!(err.contains("kamailio.cfg"), "{err}");
+    // cfgengine "lua" without app_lua loaded names the cfg.
+    std::fs::write(&cfg, "#!KAMAILIO\nlisten=udp:127.0.0.1:0\ncfgengine \"lua\"\n").unwrap();
+    let (code, err) = run_to_exit(&[], &cfg, T);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("kamailio.cfg") && err.contains("app_lua"), "{err}");
+}
