@@ -85,6 +85,16 @@ fn run_to_exit(args: &[&str], cfg: &Path, timeout: Duration) -> (Option<i32>, St
     }
 }
 
+/// Wait until `n` log lines contain `needle` (the log is read by another
+/// thread, so it may lag behind the replies).
+fn wait_count(sb: &Switchboard, needle: &str, n: usize) {
+    let deadline = Instant::now() + T;
+    while sb.logs().iter().filter(|l| l.contains(needle)).count() < n {
+        assert!(Instant::now() < deadline, "fewer than {n} lines with '{needle}': {:#?}", sb.logs());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn send_options(sb: &Switchboard, peer: &UdpPeer, branch: &str) {
     peer.send(sb.udp.unwrap(), options("UDP", peer.port(), branch).as_bytes());
 }
@@ -115,9 +125,9 @@ fn exit_stops_the_callback() {
     send_options(&sb, &peer, "exit1");
     sb.wait_log("before exit", T);
     send_options(&sb, &peer, "exit2");
-    std::thread::sleep(Duration::from_millis(400));
+    wait_count(&sb, "before exit", 2);
+    std::thread::sleep(Duration::from_millis(200));
     let logs = sb.logs();
-    assert_eq!(logs.iter().filter(|l| l.contains("before exit")).count(), 2, "{logs:#?}");
     assert!(!logs.iter().any(|l| l.contains("after exit")), "{logs:#?}");
     assert!(!logs.iter().any(|l| l.contains("ERROR")), "exit is not an error: {logs:#?}");
     // Exit is no error: no 500.
@@ -154,8 +164,7 @@ fn os_exit_does_not_stop_the_server() {
     send_options(&sb, &peer, "osx2");
     assert_eq!(status(&peer.recv(T).expect("the next request is still handled")), 500);
     assert!(sb.is_running());
-    let n = sb.logs().iter().filter(|l| l.contains("handling")).count();
-    assert_eq!(n, 2);
+    wait_count(&sb, "handling", 2);
 }
 
 #[test]
@@ -210,8 +219,7 @@ fn flags_set_and_tested_within_one_callback() {
     sb.wait_log("after reset flag3=false", T);
     // Flags belong to one message: the next one starts clean.
     send_options(&sb, &peer, "flag2");
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(sb.logs().iter().filter(|l| l.contains("flag3=true flag4=false")).count(), 2);
+    wait_count(&sb, "flag3=true flag4=false", 2);
 }
 
 /// `count` is a Lua global: it counts per worker thread, since each worker
@@ -223,7 +231,7 @@ fn each_worker_has_its_own_lua_state() {
         "count = 0\nfunction ksr_request_route()\n  count = count + 1\n  KSR.info('count=' .. count .. ';')\nend\n",
         2,
     );
-    let mut sb = setup.start();
+    let sb = setup.start();
     let peer = UdpPeer::new();
     for i in 0..20 {
         send_options(&sb, &peer, &format!("w{i}"));
@@ -231,12 +239,7 @@ fn each_worker_has_its_own_lua_state() {
     let mut tcp = TcpPeer::connect(sb.tcp.unwrap());
     let port = tcp.port();
     tcp.send(options("TCP", port, "wtcp").as_bytes());
-    let deadline = Instant::now() + T;
-    while sb.logs().iter().filter(|l| l.contains("count=")).count() < 21 {
-        assert!(Instant::now() < deadline, "{:#?}", sb.logs());
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    sb.wait_log("count=", T);
+    wait_count(&sb, "count=", 21);
     // thread name -> counts in log order
     let mut per_thread: std::collections::BTreeMap<String, Vec<u32>> = Default::default();
     for l in sb.logs().iter().filter(|l| l.contains("count=")) {
