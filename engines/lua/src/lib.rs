@@ -190,27 +190,24 @@ impl Engine for LuaEngine {
         let Some(func) = self.callback_name(cb).and_then(|n| self.function(n)) else {
             return Ok(1);
         };
-        let result = {
-            let guard = CtxGuard::enter(ctx);
-            let r = match cb {
-                // Kamailio passes the event route's name to the one
-                // event callback.
-                Callback::Event(ev) => func.call::<Value>(ev),
-                _ => func.call::<Value>(()),
-            };
-            let exited = guard.exiting();
-            drop(guard);
-            match r {
-                // An exit caught by a pcall still ends the callback as exit.
-                Ok(_) if exited => Ok(0),
-                Ok(v) => Ok(return_code(&v)),
-                Err(e) if is_exit(&e) => Ok(0),
-                Err(e) => Err(ScriptError { message: describe(&e) }),
-            }
+        let guard = CtxGuard::enter(ctx);
+        let r = match cb {
+            // Kamailio passes the event route's name to the one event
+            // callback.
+            Callback::Event(ev) => func.call::<Value>(ev),
+            _ => func.call::<Value>(()),
         };
-        // Each callback's garbage (and, after an error, the unwound
-        // stack's values) is collected incrementally by Lua itself.
-        result
+        let exited = guard.exiting();
+        drop(guard);
+        // On error, mlua has already unwound the Lua stack of this call:
+        // nothing of it stays behind but garbage for Lua's collector.
+        match r {
+            // An exit swallowed by a pcall still ends the callback as exit.
+            Ok(_) if exited => Ok(0),
+            Ok(v) => Ok(return_code(&v)),
+            Err(e) if is_exit(&e) => Ok(0),
+            Err(e) => Err(ScriptError { message: describe(&e) }),
+        }
     }
 
     fn has(&self, cb: Callback<'_>) -> bool {
