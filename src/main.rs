@@ -5,9 +5,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{ArgAction, Parser};
 use switchboard_core::cfg::{self, LoadOptions};
+use switchboard_core::engine::EngineFactory;
 use switchboard_core::log::{self, LogSettings};
 use switchboard_core::server::Server;
 use switchboard_core::transport::ListenAddr;
@@ -76,6 +78,12 @@ fn main() -> ExitCode {
     if let Err(e) = apply_cli(&cli, &mut config) {
         return fail(&e);
     }
+    // Pick (and load) the engine before `-c` returns, so that `-c` also
+    // catches script errors.
+    let engine = match engine_for(&config) {
+        Ok(e) => e,
+        Err(e) => return fail(&e),
+    };
 
     if cli.check {
         for n in &config.notices {
@@ -101,14 +109,18 @@ fn main() -> ExitCode {
         tracing::info!("{n}");
     }
 
-    if !config.routes.is_empty() || config.globals.cfgengine.is_some() {
-        // Honest about the current state: the cfg is checked, but no engine
-        // runs its routing logic yet.
-        tracing::warn!(
-            "no routing engine is implemented yet: routing blocks and cfgengine are checked but not run; every request is answered 500"
-        );
+    match &engine {
+        Some(f) => tracing::info!("routing engine: {}", f.name()),
+        None if !config.routes.is_empty() => {
+            // Honest about the current state: the cfg is checked, but the
+            // native engine does not run its routing blocks yet.
+            tracing::warn!(
+                "the native routing engine is not implemented yet: routing blocks are checked but not run; every request is answered 500"
+            );
+        }
+        None => {}
     }
-    let server = match Server::start(&config, None) {
+    let server = match Server::start(&config, engine) {
         Ok(s) => s,
         Err(e) => {
             tracing::error!("{e}");
@@ -119,6 +131,22 @@ fn main() -> ExitCode {
     server.wait_for_signal();
     server.shutdown();
     ExitCode::SUCCESS
+}
+
+/// The engine `cfgengine` asks for: `lua` loads the app_lua script (and
+/// fails the start if it does not load); native/default/unset has none yet.
+fn engine_for(config: &cfg::Config) -> Result<Option<Arc<dyn EngineFactory>>, String> {
+    match config.globals.cfgengine.as_deref() {
+        None | Some("native") | Some("default") => Ok(None),
+        Some("lua") => {
+            let f = switchboard_lua::LuaFactory::from_config(config)?;
+            Ok(Some(Arc::new(f)))
+        }
+        Some(other) => Err(format!(
+            "{}: cfgengine \"{other}\": engine {other} not available yet",
+            config.path.display()
+        )),
+    }
 }
 
 /// The command line overrides the cfg.

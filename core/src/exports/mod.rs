@@ -48,6 +48,11 @@ impl<'s> Arg<'s> {
 pub enum RetKind {
     /// A return code (>0 true, <0 false, 0 stop).
     Int,
+    /// A yes/no answer (`is_INVITE`, `isflagset`, `is_myself_ruri`,
+    /// `pv.is_null`, ...): the function returns `Ret::Int` (> 0 = true)
+    /// and KEMI engines hand the script a boolean, as Kamailio does, so
+    /// that `if KSR.is_INVITE() then` works. Native cfg uses the code.
+    Bool,
     /// A string (e.g. `kx.get_ruri`); Null when there is none.
     Str,
     /// Int, string or null (e.g. `pv.get`).

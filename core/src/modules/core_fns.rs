@@ -1,7 +1,7 @@
 //! Core functions (KEMI `KSR.<name>` and `KSR.x.*`): logging, flags,
 //! method tests, exit/drop.
 
-use crate::exports::{export, Arg, Export, Param, Ret};
+use crate::exports::{export, Arg, Export, Param, Ret, RetKind};
 use crate::route::{RouteCtx, Stop};
 use crate::sip::Method;
 
@@ -78,13 +78,13 @@ pub static EXPORTS: &[Export] = &[
     export!("", "crit", [], [Str], log_err),
     export!("", "setflag", ["setflag"], [Int], setflag),
     export!("", "resetflag", ["resetflag"], [Int], resetflag),
-    export!("", "isflagset", ["isflagset"], [Int], isflagset),
-    export!("", "is_INVITE", [], [], is_invite),
-    export!("", "is_ACK", [], [], is_ack),
-    export!("", "is_BYE", [], [], is_bye),
-    export!("", "is_CANCEL", [], [], is_cancel),
-    export!("", "is_REGISTER", [], [], is_register),
-    export!("", "is_OPTIONS", [], [], is_options),
+    export!("", "isflagset", ["isflagset"], [Int], isflagset, ret = RetKind::Bool),
+    export!("", "is_INVITE", [], [], is_invite, ret = RetKind::Bool),
+    export!("", "is_ACK", [], [], is_ack, ret = RetKind::Bool),
+    export!("", "is_BYE", [], [], is_bye, ret = RetKind::Bool),
+    export!("", "is_CANCEL", [], [], is_cancel, ret = RetKind::Bool),
+    export!("", "is_REGISTER", [], [], is_register, ret = RetKind::Bool),
+    export!("", "is_OPTIONS", [], [], is_options, ret = RetKind::Bool),
     export!("", "drop", [], [], drop),
     export!("", "set_drop", [], [], set_drop),
     export!("x", "exit", [], [], exit),

@@ -1,0 +1,591 @@
+//! The Lua engine (`cfgengine "lua"`): runs a KEMI-style Lua script.
+//!
+//! The script is the file of `modparam("app_lua", "load", FILE)`. Each
+//! worker thread gets its own Lua state (interpreters are not thread-safe),
+//! built by [`LuaFactory::create`]: the script is loaded and the global
+//! `KSR` table installed. `KSR` is generated from the export table
+//! ([`exports::enabled`]) — `KSR.<name>` for core functions,
+//! `KSR.<module>.<name>` for the others — so a function added to the table
+//! appears in Lua with no change here.
+//!
+//! # The current routing context
+//!
+//! Exported functions need the `RouteCtx` of the callback that calls them,
+//! but Lua closures are created once per state and live as long as it. The
+//! context is therefore handed over through a thread-local raw pointer,
+//! set by [`LuaEngine::run`] for the duration of one callback (see
+//! [`CtxGuard`] for the safety argument). A `KSR` function called while no
+//! callback runs (e.g. at script load time) raises the Lua error
+//! "KSR.x.y called outside a route".
+//!
+//! # exit / drop
+//!
+//! A function that sets `ctx.stop` *and* returns 0 (`KSR.x.exit`,
+//! `KSR.x.drop`, `KSR.drop`) ends the callback: the closure raises a
+//! private error value ([`KsrExit`]) that unwinds the Lua stack, and `run`
+//! recognises it as a normal end (code 0), not a script error.
+//! `KSR.set_drop` sets `stop` but returns 1, so the script goes on.
+
+use std::cell::Cell;
+use std::ffi::c_void;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use mlua::{Function, Lua, MultiValue, Table, Value};
+use switchboard_core::cfg::Config;
+use switchboard_core::engine::{Callback, Engine, EngineFactory, ScriptError};
+use switchboard_core::exports::{self, Arg, Export, Param, Ret, RetKind};
+use switchboard_core::route::{RouteCtx, Stop};
+
+pub mod annotations;
+
+/// The mandatory callback.
+pub const REQUEST_ROUTE: &str = "ksr_request_route";
+const REPLY_ROUTE: &str = "ksr_reply_route";
+const ONSEND_ROUTE: &str = "ksr_onsend_route";
+
+/// Callback function names, from the cfg's `kemi.*_callback` params.
+#[derive(Debug, Clone)]
+struct Callbacks {
+    reply: Option<String>,
+    onsend: Option<String>,
+    event: Option<String>,
+}
+
+impl Callbacks {
+    fn from_config(config: &Config) -> Callbacks {
+        let k = &config.globals.kemi;
+        // Unset = Kamailio's default name; "none" or "" = disabled.
+        let pick = |v: &Option<String>, default: Option<&str>| match v.as_deref() {
+            None => default.map(str::to_string),
+            Some("") | Some("none") => None,
+            Some(name) => Some(name.to_string()),
+        };
+        Callbacks {
+            reply: pick(&k.reply_route_callback, Some(REPLY_ROUTE)),
+            onsend: pick(&k.onsend_route_callback, Some(ONSEND_ROUTE)),
+            event: pick(&k.event_route_callback, None),
+        }
+    }
+}
+
+/// Makes one [`LuaEngine`] per worker thread.
+pub struct LuaFactory {
+    script: PathBuf,
+    source: Arc<[u8]>,
+    exports: Arc<[&'static Export]>,
+    callbacks: Arc<Callbacks>,
+}
+
+impl fmt::Debug for LuaFactory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LuaFactory").field("script", &self.script).finish_non_exhaustive()
+    }
+}
+
+impl LuaFactory {
+    /// Read `modparam("app_lua", "load", FILE)` (relative to the cfg
+    /// file), and check that the script loads and defines
+    /// `ksr_request_route`. Errors name the cfg or the script file:line.
+    pub fn from_config(config: &Config) -> Result<LuaFactory, String> {
+        let cfg = config.path.display();
+        if !config.is_loaded("app_lua") {
+            return Err(format!(
+                "{cfg}: cfgengine \"lua\" needs the app_lua module: add loadmodule \"app_lua.so\""
+            ));
+        }
+        let file = config
+            .modparam("app_lua", "load")
+            .and_then(|v| v.as_str())
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                format!("{cfg}: cfgengine \"lua\" needs the script: modparam(\"app_lua\", \"load\", \"/path/script.lua\")")
+            })?;
+        let script = config.resolve_path(file);
+        let factory = LuaFactory::new(script, exports::enabled(config), Callbacks::from_config(config))
+            .map_err(|e| format!("{cfg}: app_lua: {e}"))?;
+        Ok(factory)
+    }
+
+    fn new(script: PathBuf, exports: Vec<&'static Export>, callbacks: Callbacks) -> Result<LuaFactory, String> {
+        let source = std::fs::read(&script)
+            .map_err(|e| format!("cannot read the Lua script {}: {e}", script.display()))?;
+        let factory = LuaFactory {
+            script,
+            source: source.into(),
+            exports: exports.into(),
+            callbacks: Arc::new(callbacks),
+        };
+        // Load it once now, so that a broken script stops the start (and
+        // `-c`) instead of every worker failing later.
+        let engine = factory.build()?;
+        if !engine.has_function(REQUEST_ROUTE) {
+            return Err(format!(
+                "{}: the script defines no function {REQUEST_ROUTE}()",
+                factory.script.display()
+            ));
+        }
+        Ok(factory)
+    }
+
+    /// The script file.
+    pub fn script(&self) -> &Path {
+        &self.script
+    }
+
+    fn build(&self) -> Result<LuaEngine, String> {
+        let lua = Lua::new();
+        let describe_err = |e: mlua::Error| describe(&e);
+        install(&lua, &self.exports, &self.script).map_err(|e| format!("cannot set up KSR: {e}"))?;
+        lua.load(&self.source[..])
+            .set_name(format!("@{}", self.script.display()))
+            .exec()
+            .map_err(describe_err)?;
+        Ok(LuaEngine { lua, callbacks: self.callbacks.clone() })
+    }
+}
+
+impl EngineFactory for LuaFactory {
+    fn name(&self) -> &str {
+        "lua"
+    }
+
+    fn create(&self, _rank: usize) -> Result<Box<dyn Engine>, String> {
+        Ok(Box::new(self.build()?))
+    }
+}
+
+/// One Lua state with the script loaded; owned by one worker thread.
+pub struct LuaEngine {
+    lua: Lua,
+    callbacks: Arc<Callbacks>,
+}
+
+impl LuaEngine {
+    fn callback_name<'n>(&'n self, cb: Callback<'n>) -> Option<&'n str> {
+        match cb {
+            Callback::Request => Some(REQUEST_ROUTE),
+            Callback::Reply => self.callbacks.reply.as_deref(),
+            Callback::OnSend => self.callbacks.onsend.as_deref(),
+            Callback::Named(f) => Some(f),
+            Callback::Event(_) => self.callbacks.event.as_deref(),
+        }
+    }
+
+    fn function(&self, name: &str) -> Option<Function> {
+        match self.lua.globals().raw_get::<Value>(name) {
+            Ok(Value::Function(f)) => Some(f),
+            _ => None,
+        }
+    }
+
+    fn has_function(&self, name: &str) -> bool {
+        self.function(name).is_some()
+    }
+}
+
+impl Engine for LuaEngine {
+    fn run(&mut self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Result<i32, ScriptError> {
+        let Some(func) = self.callback_name(cb).and_then(|n| self.function(n)) else {
+            return Ok(1);
+        };
+        let guard = CtxGuard::enter(ctx);
+        let r = match cb {
+            // Kamailio passes the event route's name to the one event
+            // callback.
+            Callback::Event(ev) => func.call::<Value>(ev),
+            _ => func.call::<Value>(()),
+        };
+        let exited = guard.exiting();
+        drop(guard);
+        // On error, mlua has already unwound the Lua stack of this call:
+        // nothing of it stays behind but garbage for Lua's collector.
+        match r {
+            // An exit swallowed by a pcall still ends the callback as exit.
+            Ok(_) if exited => Ok(0),
+            Ok(v) => Ok(return_code(&v)),
+            Err(e) if is_exit(&e) => Ok(0),
+            Err(e) => Err(ScriptError { message: describe(&e) }),
+        }
+    }
+
+    fn has(&self, cb: Callback<'_>) -> bool {
+        self.callback_name(cb).is_some_and(|n| self.has_function(n))
+    }
+}
+
+/// A callback's return value as a route code: a number is the code,
+/// booleans are 1 / -1, anything else (nothing) is 1.
+fn return_code(v: &Value) -> i32 {
+    match v {
+        Value::Integer(i) => (*i).clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+        Value::Number(n) => *n as i32,
+        Value::Boolean(b) => {
+            if *b {
+                1
+            } else {
+                -1
+            }
+        }
+        _ => 1,
+    }
+}
+
+// ---------------------------------------------------------------------
+// The current context.
+
+thread_local! {
+    /// The `RouteCtx` of the callback running on this thread, type- and
+    /// lifetime-erased; null when none runs.
+    static CTX: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
+    /// Set once a function asked to end the callback (exit/drop): later
+    /// KSR calls in the same callback (after a `pcall` swallowed the
+    /// unwinding) unwind again.
+    static EXITING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Publishes a `RouteCtx` to the KSR closures for the duration of one
+/// callback.
+///
+/// Safety argument for the raw pointer in [`CTX`]:
+/// - it is set from the `&mut RouteCtx` that [`LuaEngine::run`] holds, and
+///   cleared (restored to the previous value) when the guard drops —
+///   including on unwinding — before `run` returns; the borrow of `ctx`
+///   lasts for the whole guard's life, so the pointee outlives every use;
+/// - `run` does not touch `ctx` while the guard lives: the KSR closures
+///   are the only users of the pointer, one at a time (a closure's
+///   `&mut` ends before it returns to Lua);
+/// - the pointer is thread-local, and a Lua state never leaves the worker
+///   thread that created it (`mlua::Lua` is not `Send` without the `send`
+///   feature), so closures only run on the thread that set it;
+/// - nesting (a function running another callback on this thread) saves
+///   and restores the outer value, so the outer callback sees its own ctx.
+struct CtxGuard<'g> {
+    prev_ctx: *mut c_void,
+    prev_exiting: bool,
+    _borrow: std::marker::PhantomData<&'g mut ()>,
+}
+
+impl<'g> CtxGuard<'g> {
+    fn enter<'a>(ctx: &'g mut RouteCtx<'a>) -> CtxGuard<'g> {
+        let p = ctx as *mut RouteCtx<'a> as *mut c_void;
+        CtxGuard {
+            prev_ctx: CTX.with(|c| c.replace(p)),
+            prev_exiting: EXITING.with(|e| e.replace(false)),
+            _borrow: std::marker::PhantomData,
+        }
+    }
+
+    fn exiting(&self) -> bool {
+        EXITING.with(Cell::get)
+    }
+}
+
+impl Drop for CtxGuard<'_> {
+    fn drop(&mut self) {
+        CTX.with(|c| c.set(self.prev_ctx));
+        EXITING.with(|e| e.set(self.prev_exiting));
+    }
+}
+
+/// Run `f` on the current context, or None outside a callback.
+fn with_ctx<R>(f: impl FnOnce(&mut RouteCtx<'_>) -> R) -> Option<R> {
+    let p = CTX.with(Cell::get);
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: see `CtxGuard`: non-null only while `run` lends its
+    // `&mut RouteCtx` on this thread; no other reference to it is live.
+    let ctx = unsafe { &mut *(p as *mut RouteCtx<'_>) };
+    Some(f(ctx))
+}
+
+/// The error value that unwinds a callback after exit/drop.
+#[derive(Debug, Clone, Copy)]
+pub struct KsrExit;
+
+impl fmt::Display for KsrExit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("~~ksr~exit~~")
+    }
+}
+
+impl std::error::Error for KsrExit {}
+
+fn exit_error() -> mlua::Error {
+    mlua::Error::external(KsrExit)
+}
+
+fn is_exit(e: &mlua::Error) -> bool {
+    e.downcast_ref::<KsrExit>().is_some()
+}
+
+// ---------------------------------------------------------------------
+// KSR.
+
+/// Install `KSR` (from `exports`) and replace `os.exit` in `lua`; add the
+/// script's directory to `package.path` so it can `require` its helpers.
+fn install(lua: &Lua, exports: &Arc<[&'static Export]>, script: &Path) -> mlua::Result<()> {
+    let ksr = lua.create_table()?;
+    for &e in exports.iter() {
+        let group = group_table(lua, &ksr, e.module)?;
+        let f = lua.create_function(move |lua, args: MultiValue| call_export(lua, e, &args))?;
+        group.raw_set(e.name, f)?;
+    }
+    let x = group_table(lua, &ksr, "x")?;
+    let table = exports.clone();
+    x.raw_set(
+        "modf",
+        lua.create_function(move |lua, args: MultiValue| modf(lua, &table, &args))?,
+    )?;
+    lua.globals().raw_set("KSR", ksr)?;
+
+    let os: Table = lua.globals().get("os")?;
+    os.raw_set(
+        "exit",
+        lua.create_function(|lua, _: MultiValue| -> mlua::Result<()> {
+            let msg = format!(
+                "{}os.exit() is disabled: it would stop the whole server (use KSR.x.exit() to end the script)",
+                location(lua)
+            );
+            tracing::error!(target: "script", "{msg}");
+            Err(mlua::Error::RuntimeError(msg))
+        })?,
+    )?;
+
+    if let Some(dir) = script.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let package: Table = lua.globals().get("package")?;
+        let path: String = package.get("path")?;
+        package.set("path", format!("{}/?.lua;{path}", dir.display()))?;
+    }
+    Ok(())
+}
+
+fn group_table(lua: &Lua, ksr: &Table, module: &str) -> mlua::Result<Table> {
+    if module.is_empty() {
+        return Ok(ksr.clone());
+    }
+    match ksr.raw_get::<Value>(module)? {
+        Value::Table(t) => Ok(t),
+        _ => {
+            let t = lua.create_table()?;
+            ksr.raw_set(module, t.clone())?;
+            Ok(t)
+        }
+    }
+}
+
+/// `file:line: ` of the Lua code calling the running Rust function, as
+/// Lua's own `error()` prefixes messages.
+fn location(lua: &Lua) -> String {
+    lua.inspect_stack(1, |d| {
+        let src = d.source().short_src.map(|s| s.into_owned());
+        match (src, d.current_line()) {
+            (Some(s), Some(l)) => format!("{s}:{l}: "),
+            _ => String::new(),
+        }
+    })
+    .unwrap_or_default()
+}
+
+fn lua_error(lua: &Lua, msg: String) -> mlua::Error {
+    mlua::Error::RuntimeError(format!("{}{msg}", location(lua)))
+}
+
+/// One argument converted to its declared type.
+#[derive(Debug, Clone, PartialEq)]
+enum Conv {
+    Int(i64),
+    Str(String),
+}
+
+/// Convert Lua argument `v` (1-based position `pos`) to `p`, leniently as
+/// KEMI does: numbers for Int (floats truncated), numeric strings parsed;
+/// strings for Str, numbers formatted. Booleans are 1/0 for Int.
+fn convert(p: Param, v: &Value, pos: usize) -> Result<Conv, String> {
+    match (p, v) {
+        (Param::Int, Value::Integer(i)) => Ok(Conv::Int(*i)),
+        (Param::Int, Value::Number(n)) if n.is_finite() => Ok(Conv::Int(n.trunc() as i64)),
+        (Param::Int, Value::Boolean(b)) => Ok(Conv::Int(i64::from(*b))),
+        (Param::Int, Value::String(s)) => {
+            let s = s.to_string_lossy();
+            let t = s.trim();
+            t.parse::<i64>()
+                .ok()
+                .or_else(|| t.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f.trunc() as i64))
+                .map(Conv::Int)
+                .ok_or_else(|| format!("argument #{pos} must be an integer, got \"{s}\""))
+        }
+        (Param::Str, Value::String(s)) => Ok(Conv::Str(s.to_string_lossy())),
+        (Param::Str, Value::Integer(i)) => Ok(Conv::Str(i.to_string())),
+        (Param::Str, Value::Number(n)) => Ok(Conv::Str(format_number(*n))),
+        (Param::Int, other) => Err(format!("argument #{pos} must be an integer, got {}", other.type_name())),
+        (Param::Str, other) => Err(format!("argument #{pos} must be a string, got {}", other.type_name())),
+    }
+}
+
+/// A float as text: integral values without a fraction ("404", not
+/// "404.0"), others as Rust formats them.
+fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+fn convert_all(params: &[Param], args: &[Value]) -> Result<Vec<Conv>, String> {
+    if args.len() != params.len() {
+        return Err(format!(
+            "expects {} argument{}, got {}",
+            params.len(),
+            if params.len() == 1 { "" } else { "s" },
+            args.len()
+        ));
+    }
+    params.iter().zip(args).enumerate().map(|(i, (p, v))| convert(*p, v, i + 1)).collect()
+}
+
+/// A `Ret` as a Lua value: Int → integer (a boolean for `RetKind::Bool`
+/// functions), Str → string, Null → nil.
+fn to_lua(lua: &Lua, kind: RetKind, r: Ret) -> mlua::Result<Value> {
+    Ok(match r {
+        Ret::Int(i) if kind == RetKind::Bool => Value::Boolean(i > 0),
+        Ret::Int(i) => Value::Integer(i),
+        Ret::Str(s) => Value::String(lua.create_string(s)?),
+        Ret::Null => Value::Nil,
+    })
+}
+
+/// Call `e` with the current context: the body of every KSR function.
+fn call_export(lua: &Lua, e: &'static Export, args: &MultiValue) -> mlua::Result<Value> {
+    let args: Vec<Value> = args.iter().cloned().collect();
+    let conv = convert_all(e.params, &args)
+        .map_err(|m| lua_error(lua, format!("KSR.{}: {m}", e.qualified_name())))?;
+    invoke(lua, e, &conv)
+}
+
+/// Run `e` on the current context with already converted arguments; unwind
+/// when it ended the script.
+fn invoke(lua: &Lua, e: &'static Export, conv: &[Conv]) -> mlua::Result<Value> {
+    if EXITING.with(Cell::get) {
+        return Err(exit_error());
+    }
+    let argv: Vec<Arg<'_>> = conv
+        .iter()
+        .map(|c| match c {
+            Conv::Int(i) => Arg::Int(*i),
+            Conv::Str(s) => Arg::Str(s),
+        })
+        .collect();
+    let outcome = with_ctx(|ctx| {
+        // Hide an earlier stop (set_drop) so that we see whether *this*
+        // function asks to end the script.
+        let before = std::mem::take(&mut ctx.stop);
+        let ret = (e.func)(ctx, &argv);
+        let asked = ctx.stop;
+        ctx.stop = match (before, asked) {
+            (b, Stop::No) => b,
+            // exit after set_drop still drops.
+            (Stop::Drop, _) => Stop::Drop,
+            (_, a) => a,
+        };
+        let ends = asked != Stop::No && ret == Ret::Int(0);
+        (ret, ends)
+    });
+    match outcome {
+        None => Err(lua_error(lua, format!("KSR.{} called outside a route", e.qualified_name()))),
+        Some((_, true)) => {
+            EXITING.with(|x| x.set(true));
+            Err(exit_error())
+        }
+        Some((ret, false)) => to_lua(lua, e.ret, ret),
+    }
+}
+
+/// `KSR.x.modf("name", ...)`: call a function by its native-cfg name.
+fn modf(lua: &Lua, exports: &[&'static Export], args: &MultiValue) -> mlua::Result<Value> {
+    let mut args = args.iter();
+    let name = match args.next() {
+        Some(Value::String(s)) => s.to_string_lossy(),
+        _ => return Err(lua_error(lua, "KSR.x.modf: argument #1 must be the function name".into())),
+    };
+    let rest: Vec<Value> = args.cloned().collect();
+    let Some(e) = exports.iter().find(|e| e.native.contains(&name.as_str()) && e.params.len() == rest.len())
+    else {
+        return Err(lua_error(
+            lua,
+            format!("KSR.x.modf: no function {name}() with {} parameter(s) is available", rest.len()),
+        ));
+    };
+    let conv = convert_all(e.params, &rest).map_err(|m| lua_error(lua, format!("KSR.x.modf(\"{name}\"): {m}")))?;
+    // modf gives back a return code.
+    match invoke(lua, e, &conv)? {
+        Value::Integer(i) => Ok(Value::Integer(i)),
+        Value::Boolean(b) => Ok(Value::Integer(if b { 1 } else { -1 })),
+        Value::Nil => Ok(Value::Integer(-1)),
+        _ => Ok(Value::Integer(1)),
+    }
+}
+
+// ---------------------------------------------------------------------
+// Errors.
+
+/// A Lua error as one log-friendly line: the message (which starts with
+/// `file:line:`) and, when there is one, the call chain of the script.
+fn describe(e: &mlua::Error) -> String {
+    let (msg, traceback) = split_error(e);
+    let mut lines = msg.lines();
+    let mut out = lines.next().unwrap_or("").trim().to_string();
+    let mut trace: Vec<String> = Vec::new();
+    let mut in_trace = false;
+    for l in lines.chain(traceback.lines()) {
+        let l = l.trim();
+        if l.starts_with("stack traceback:") {
+            in_trace = true;
+            continue;
+        }
+        if !in_trace {
+            if !l.is_empty() {
+                out.push(' ');
+                out.push_str(l);
+            }
+            continue;
+        }
+        // Keep the script's frames; drop the interpreter's own ("[C]").
+        if l.starts_with("[C]") || l.is_empty() {
+            continue;
+        }
+        let l = l.to_string();
+        if !trace.contains(&l) {
+            trace.push(l);
+        }
+    }
+    if !trace.is_empty() {
+        out.push_str(" (traceback: ");
+        out.push_str(&trace.join(" <- "));
+        out.push(')');
+    }
+    out
+}
+
+fn split_error(e: &mlua::Error) -> (String, String) {
+    match e {
+        mlua::Error::CallbackError { traceback, cause } => {
+            let (m, t) = split_error(cause);
+            (m, if t.is_empty() { traceback.clone() } else { t })
+        }
+        mlua::Error::WithContext { context, cause } => {
+            let (m, t) = split_error(cause);
+            (format!("{context}: {m}"), t)
+        }
+        mlua::Error::RuntimeError(m) => (m.clone(), String::new()),
+        mlua::Error::SyntaxError { message, .. } => (message.clone(), String::new()),
+        mlua::Error::MemoryError(m) => (format!("out of memory: {m}"), String::new()),
+        other => (other.to_string(), String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

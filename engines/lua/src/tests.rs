@@ -1,0 +1,430 @@
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use switchboard_core::cfg::{self, LoadOptions};
+use switchboard_core::myself::Myself;
+use switchboard_core::route::{RouteType, Shared, Vars};
+use switchboard_core::transport::{Protocol, ReceiveInfo};
+
+use super::*;
+
+/// A temporary directory with a cfg loading app_lua and the given script.
+struct Fixture {
+    dir: PathBuf,
+}
+
+impl Fixture {
+    fn new(script: &str) -> Fixture {
+        Fixture::with_cfg(script, "")
+    }
+
+    fn with_cfg(script: &str, extra_cfg: &str) -> Fixture {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "sb-lua-unit-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("script.lua"), script).unwrap();
+        std::fs::write(
+            dir.join("kamailio.cfg"),
+            format!(
+                "#!KAMAILIO\nloadmodule \"app_lua.so\"\nmodparam(\"app_lua\", \"load\", \"script.lua\")\n{extra_cfg}\ncfgengine \"lua\"\n"
+            ),
+        )
+        .unwrap();
+        Fixture { dir }
+    }
+
+    fn config(&self) -> Config {
+        cfg::load(&self.dir.join("kamailio.cfg"), &LoadOptions::default()).unwrap()
+    }
+
+    fn factory(&self) -> Result<LuaFactory, String> {
+        LuaFactory::from_config(&self.config())
+    }
+
+    fn engine(&self) -> LuaEngine {
+        self.factory().unwrap().build().unwrap()
+    }
+
+    fn script(&self) -> String {
+        self.dir.join("script.lua").display().to_string()
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn shared() -> Shared {
+    Shared {
+        transports: OnceLock::new(),
+        max_msg_size: 65535,
+        myself: Myself::default(),
+        server_header: None,
+        user_agent: None,
+        flag_names: HashMap::new(),
+        engine: None,
+    }
+}
+
+const INVITE: &str = "INVITE sip:bob@example.com SIP/2.0\r\n\
+    Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\n\
+    Max-Forwards: 70\r\n\
+    From: <sip:alice@example.com>;tag=1\r\n\
+    To: <sip:bob@example.com>\r\n\
+    Call-ID: c1@127.0.0.1\r\n\
+    CSeq: 1 INVITE\r\n\
+    Content-Length: 0\r\n\r\n";
+
+/// Run `cb` of `engine` on an INVITE; returns the result and the ctx's
+/// flags and stop.
+fn run(engine: &mut LuaEngine, cb: Callback<'_>) -> (Result<i32, ScriptError>, u64, Stop) {
+    let shared = shared();
+    let mut vars = Vars::new();
+    let msg = switchboard_core::sip::parse(Bytes::from_static(INVITE.as_bytes())).unwrap();
+    let info = ReceiveInfo {
+        proto: Protocol::Udp,
+        src: "127.0.0.1:5070".parse().unwrap(),
+        local: "127.0.0.1:5060".parse().unwrap(),
+        conn_id: None,
+    };
+    let mut ctx = RouteCtx::new(&shared, RouteType::Request, msg, info, &mut vars);
+    let r = engine.run(cb, &mut ctx);
+    (r, ctx.flags, ctx.stop)
+}
+
+fn global_int(e: &LuaEngine, name: &str) -> Option<i64> {
+    e.lua.globals().get::<Option<i64>>(name).unwrap()
+}
+
+// --- argument conversion ---
+
+#[test]
+fn int_params_take_numbers_and_numeric_strings() {
+    let lua = Lua::new();
+    let s = |t: &str| Value::String(lua.create_string(t).unwrap());
+    assert_eq!(convert(Param::Int, &Value::Integer(7), 1), Ok(Conv::Int(7)));
+    assert_eq!(convert(Param::Int, &Value::Number(3.9), 1), Ok(Conv::Int(3)));
+    assert_eq!(convert(Param::Int, &Value::Number(-3.9), 1), Ok(Conv::Int(-3)));
+    assert_eq!(convert(Param::Int, &s("42"), 1), Ok(Conv::Int(42)));
+    assert_eq!(convert(Param::Int, &s(" 486 "), 1), Ok(Conv::Int(486)));
+    assert_eq!(convert(Param::Int, &s("4.5"), 1), Ok(Conv::Int(4)));
+    assert_eq!(convert(Param::Int, &Value::Boolean(true), 1), Ok(Conv::Int(1)));
+    let e = convert(Param::Int, &s("abc"), 2).unwrap_err();
+    assert!(e.contains("#2") && e.contains("abc"), "{e}");
+    let e = convert(Param::Int, &Value::Nil, 1).unwrap_err();
+    assert!(e.contains("nil"), "{e}");
+    assert!(convert(Param::Int, &Value::Number(f64::NAN), 1).is_err());
+}
+
+#[test]
+fn str_params_take_strings_and_formatted_numbers() {
+    let lua = Lua::new();
+    let s = |t: &str| Value::String(lua.create_string(t).unwrap());
+    assert_eq!(convert(Param::Str, &s("sip:x@y"), 1), Ok(Conv::Str("sip:x@y".into())));
+    assert_eq!(convert(Param::Str, &Value::Integer(404), 1), Ok(Conv::Str("404".into())));
+    assert_eq!(convert(Param::Str, &Value::Number(404.0), 1), Ok(Conv::Str("404".into())));
+    assert_eq!(convert(Param::Str, &Value::Number(1.5), 1), Ok(Conv::Str("1.5".into())));
+    assert!(convert(Param::Str, &Value::Nil, 1).unwrap_err().contains("string"));
+    assert!(convert(Param::Str, &Value::Table(lua.create_table().unwrap()), 1).is_err());
+}
+
+#[test]
+fn wrong_arg_count_is_reported() {
+    let e = convert_all(&[Param::Int], &[]).unwrap_err();
+    assert!(e.contains("expects 1 argument, got 0"), "{e}");
+    let e = convert_all(&[], &[Value::Integer(1)]).unwrap_err();
+    assert!(e.contains("expects 0 arguments, got 1"), "{e}");
+}
+
+// --- the KSR table ---
+
+fn groups(e: &LuaEngine) -> Vec<String> {
+    let ksr: Table = e.lua.globals().get("KSR").unwrap();
+    ksr.pairs::<String, Value>()
+        .filter_map(|p| p.ok())
+        .filter(|(_, v)| matches!(v, Value::Table(_)))
+        .map(|(k, _)| k)
+        .collect()
+}
+
+#[test]
+fn ksr_has_core_functions_and_x() {
+    let fx = Fixture::new("function ksr_request_route() end\n");
+    let e = fx.engine();
+    let ok: bool = e
+        .lua
+        .load("return type(KSR.info) == 'function' and type(KSR.x.exit) == 'function' and type(KSR.x.drop) == 'function' and type(KSR.x.modf) == 'function' and type(KSR.setflag) == 'function'")
+        .eval()
+        .unwrap();
+    assert!(ok);
+}
+
+#[test]
+fn every_ksr_group_is_an_enabled_export_group() {
+    let fx = Fixture::new("function ksr_request_route() end\n");
+    let config = fx.config();
+    let enabled = exports::enabled(&config);
+    let e = fx.engine();
+    let gs = groups(&e);
+    assert!(gs.contains(&"x".to_string()));
+    for g in &gs {
+        assert!(enabled.iter().any(|x| x.module == g), "KSR.{g} has no enabled export");
+    }
+    // And every enabled export is there.
+    for x in &enabled {
+        let expr = format!("return type(KSR{}{}.{}) == 'function'", if x.module.is_empty() { "" } else { "." }, x.module, x.name);
+        assert!(e.lua.load(&expr).eval::<bool>().unwrap(), "{} missing", x.qualified_name());
+    }
+    // A group whose module the cfg does not load is absent.
+    for x in exports::all() {
+        if let Some(m) = exports::required_module(x.module) {
+            if !config.is_loaded(m) {
+                assert!(!gs.contains(&x.module.to_string()), "KSR.{} present without {m}", x.module);
+            }
+        }
+    }
+    let kx_absent: bool = e.lua.load("return KSR.kx == nil and KSR.tm == nil").eval().unwrap();
+    assert!(kx_absent);
+}
+
+// --- loading ---
+
+#[test]
+fn syntax_error_names_file_and_line() {
+    let fx = Fixture::new("function ksr_request_route()\n  local x = \nend\n");
+    let e = fx.factory().unwrap_err();
+    assert!(e.contains(&format!("{}:3:", fx.script())), "{e}");
+}
+
+#[test]
+fn missing_request_route_fails() {
+    let fx = Fixture::new("function other() end\n");
+    let e = fx.factory().unwrap_err();
+    assert!(e.contains("ksr_request_route"), "{e}");
+}
+
+#[test]
+fn missing_script_or_module_fails_naming_the_cfg() {
+    let fx = Fixture::new("function ksr_request_route() end\n");
+    std::fs::remove_file(fx.dir.join("script.lua")).unwrap();
+    let e = fx.factory().unwrap_err();
+    assert!(e.contains("kamailio.cfg") && e.contains("script.lua"), "{e}");
+
+    std::fs::write(fx.dir.join("kamailio.cfg"), "#!KAMAILIO\ncfgengine \"lua\"\n").unwrap();
+    let e = fx.factory().unwrap_err();
+    assert!(e.contains("kamailio.cfg") && e.contains("app_lua"), "{e}");
+}
+
+#[test]
+fn ksr_call_at_load_time_is_an_error() {
+    let fx = Fixture::new("KSR.info('hello')\nfunction ksr_request_route() end\n");
+    let e = fx.factory().unwrap_err();
+    assert!(e.contains("KSR.info called outside a route"), "{e}");
+    assert!(e.contains(&format!("{}:1:", fx.script())), "{e}");
+}
+
+// --- running ---
+
+#[test]
+fn flags_within_one_callback() {
+    let fx = Fixture::new(
+        "function ksr_request_route()\n  KSR.setflag(3)\n  if KSR.isflagset(3) then seen = 1 end\n  if not KSR.isflagset('4') then notfour = 1 end\n  if KSR.is_INVITE() and not KSR.is_BYE() then invite = 1 end\nend\n",
+    );
+    let mut e = fx.engine();
+    let (r, flags, stop) = run(&mut e, Callback::Request);
+    assert_eq!(r.unwrap(), 1);
+    assert_eq!(flags, 1 << 3);
+    assert_eq!(stop, Stop::No);
+    assert_eq!(global_int(&e, "seen"), Some(1));
+    assert_eq!(global_int(&e, "notfour"), Some(1));
+    assert_eq!(global_int(&e, "invite"), Some(1));
+}
+
+#[test]
+fn return_value_is_the_code() {
+    let fx = Fixture::new(
+        "function ksr_request_route() return 5 end\nfunction f2() return -2.7 end\nfunction f3() return false end\n",
+    );
+    let mut e = fx.engine();
+    assert_eq!(run(&mut e, Callback::Request).0.unwrap(), 5);
+    assert_eq!(run(&mut e, Callback::Named("f2")).0.unwrap(), -2);
+    assert_eq!(run(&mut e, Callback::Named("f3")).0.unwrap(), -1);
+    // Missing callbacks are code 1 and not "had".
+    assert_eq!(run(&mut e, Callback::Named("nope")).0.unwrap(), 1);
+    assert!(!e.has(Callback::Named("nope")));
+    assert!(e.has(Callback::Named("f2")));
+    assert!(!e.has(Callback::Reply));
+}
+
+#[test]
+fn exit_unwinds_the_callback() {
+    let fx = Fixture::new(
+        "function ksr_request_route()\n  before = 1\n  KSR.x.exit()\n  after = 1\nend\n\
+         function caught()\n  pcall(KSR.x.exit)\n  KSR.setflag(1)\n  after2 = 1\nend\n\
+         function dropper()\n  KSR.x.drop()\n  after3 = 1\nend\n\
+         function setdrop()\n  KSR.set_drop()\n  after4 = 1\n  KSR.x.exit()\nend\n",
+    );
+    let mut e = fx.engine();
+    let (r, _, stop) = run(&mut e, Callback::Request);
+    assert_eq!(r.unwrap(), 0);
+    assert_eq!(stop, Stop::Exit);
+    assert_eq!(global_int(&e, "before"), Some(1));
+    assert_eq!(global_int(&e, "after"), None);
+
+    // A pcall cannot swallow an exit: the next KSR call unwinds again.
+    let (r, flags, _) = run(&mut e, Callback::Named("caught"));
+    assert_eq!(r.unwrap(), 0);
+    assert_eq!(flags, 0);
+    assert_eq!(global_int(&e, "after2"), None);
+
+    let (r, _, stop) = run(&mut e, Callback::Named("dropper"));
+    assert_eq!(r.unwrap(), 0);
+    assert_eq!(stop, Stop::Drop);
+    assert_eq!(global_int(&e, "after3"), None);
+
+    // set_drop lets the script go on; a later exit keeps the drop.
+    let (r, _, stop) = run(&mut e, Callback::Named("setdrop"));
+    assert_eq!(r.unwrap(), 0);
+    assert_eq!(stop, Stop::Drop);
+    assert_eq!(global_int(&e, "after4"), Some(1));
+
+    // The next callback starts afresh.
+    let fx2 = Fixture::new("function ksr_request_route() KSR.setflag(2) end\n");
+    let mut e2 = fx2.engine();
+    assert_eq!(run(&mut e2, Callback::Request).1, 1 << 2);
+}
+
+#[test]
+fn runtime_error_carries_file_and_line() {
+    let fx = Fixture::new(
+        "local function inner()\n  error('boom')\nend\nfunction ksr_request_route()\n  inner()\nend\n\
+         function badarg()\n  KSR.setflag()\nend\nfunction badarg2()\n  KSR.setflag('x')\nend\n\
+         function nilcall()\n  local t = nil\n  return t.x\nend\n",
+    );
+    let mut e = fx.engine();
+    let script = fx.script();
+    let msg = run(&mut e, Callback::Request).0.unwrap_err().message;
+    assert!(msg.starts_with(&format!("{script}:2: boom")), "{msg}");
+    assert!(msg.contains(&format!("{script}:5:")), "traceback: {msg}");
+    assert!(!msg.contains('\n'), "{msg}");
+
+    let msg = run(&mut e, Callback::Named("badarg")).0.unwrap_err().message;
+    assert!(msg.contains(&format!("{script}:8: KSR.setflag: expects 1 argument, got 0")), "{msg}");
+    let msg = run(&mut e, Callback::Named("badarg2")).0.unwrap_err().message;
+    assert!(msg.contains(&format!("{script}:11: KSR.setflag: argument #1")), "{msg}");
+    let msg = run(&mut e, Callback::Named("nilcall")).0.unwrap_err().message;
+    assert!(msg.contains(&format!("{script}:15:")), "{msg}");
+}
+
+#[test]
+fn os_exit_is_an_error_not_an_exit() {
+    let fx = Fixture::new("function ksr_request_route()\n  os.exit(1)\nend\n");
+    let mut e = fx.engine();
+    let msg = run(&mut e, Callback::Request).0.unwrap_err().message;
+    assert!(msg.contains(&format!("{}:2: os.exit() is disabled", fx.script())), "{msg}");
+    // Still usable.
+    assert!(run(&mut e, Callback::Request).0.is_err());
+}
+
+#[test]
+fn event_callback_gets_the_event_name() {
+    let fx = Fixture::with_cfg(
+        "function ksr_request_route() end\nfunction ev(name) last_event = name end\n",
+        "kemi.event_route_callback=\"ev\"\nkemi.reply_route_callback=\"none\"",
+    );
+    let mut e = fx.engine();
+    assert!(e.has(Callback::Event("core:worker-one-init")));
+    run(&mut e, Callback::Event("core:worker-one-init")).0.unwrap();
+    let v: String = e.lua.globals().get("last_event").unwrap();
+    assert_eq!(v, "core:worker-one-init");
+
+    // Without the param there is no event callback.
+    let fx2 = Fixture::new("function ksr_request_route() end\nfunction ksr_reply_route() end\n");
+    let e2 = fx2.engine();
+    assert!(!e2.has(Callback::Event("x")));
+    assert!(e2.has(Callback::Reply));
+}
+
+#[test]
+fn reply_callback_can_be_disabled() {
+    let fx = Fixture::with_cfg(
+        "function ksr_request_route() end\nfunction ksr_reply_route() replied = 1 end\n",
+        "kemi.reply_route_callback=\"none\"",
+    );
+    let mut e = fx.engine();
+    assert!(!e.has(Callback::Reply));
+    assert_eq!(run(&mut e, Callback::Reply).0.unwrap(), 1);
+    assert_eq!(global_int(&e, "replied"), None);
+}
+
+#[test]
+fn modf_calls_by_native_name() {
+    let fx = Fixture::new(
+        "function ksr_request_route()\n  rc = KSR.x.modf('setflag', '6')\n  rc2 = KSR.x.modf('isflagset', 6)\nend\n\
+         function missing()\n  KSR.x.modf('no_such_fn', 'a')\nend\n",
+    );
+    let mut e = fx.engine();
+    let (r, flags, _) = run(&mut e, Callback::Request);
+    r.unwrap();
+    assert_eq!(flags, 1 << 6);
+    assert_eq!(global_int(&e, "rc"), Some(1));
+    assert_eq!(global_int(&e, "rc2"), Some(1));
+    let msg = run(&mut e, Callback::Named("missing")).0.unwrap_err().message;
+    assert!(msg.contains("no_such_fn"), "{msg}");
+}
+
+#[test]
+fn erroring_every_time_does_not_grow_memory() {
+    let fx = Fixture::new(
+        "function ksr_request_route()\n  local t = {}\n  for i = 1, 50 do t[i] = string.rep('x', 100) end\n  error('always ' .. #t)\nend\n",
+    );
+    let mut e = fx.engine();
+    for _ in 0..200 {
+        assert!(run(&mut e, Callback::Request).0.is_err());
+    }
+    e.lua.gc_collect().unwrap();
+    let base = e.lua.used_memory();
+    for _ in 0..3000 {
+        assert!(run(&mut e, Callback::Request).0.is_err());
+    }
+    e.lua.gc_collect().unwrap();
+    let after = e.lua.used_memory();
+    assert!(after < base + 64 * 1024, "Lua memory grew from {base} to {after}");
+}
+
+#[test]
+fn script_can_require_a_helper_beside_it() {
+    let fx = Fixture::new("local h = require('helper')\nfunction ksr_request_route() value = h.v end\n");
+    std::fs::write(fx.dir.join("helper.lua"), "return { v = 9 }\n").unwrap();
+    let mut e = fx.engine();
+    run(&mut e, Callback::Request).0.unwrap();
+    assert_eq!(global_int(&e, "value"), Some(9));
+}
+
+// --- annotations ---
+
+#[test]
+fn lua_lib_annotations_match_the_export_table() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lua-lib/ksr.lua");
+    let want = annotations::generate();
+    if std::env::var_os("UPDATE_KSR_LUA").is_some() {
+        std::fs::write(&path, &want).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "{} is out of date with the export table: run UPDATE_KSR_LUA=1 cargo test -p switchboard-lua",
+        path.display()
+    );
+    // It is valid Lua.
+    Lua::new().load(&want).exec().unwrap();
+}

@@ -1,0 +1,86 @@
+---@meta
+-- KSR as switchboard exports it to Lua scripts (cfgengine "lua").
+-- Generated from the export table by switchboard_lua::annotations::generate();
+-- do not edit: run `UPDATE_KSR_LUA=1 cargo test -p switchboard-lua` instead.
+-- KSR.<module> exists only when the cfg loads the module.
+
+---@class KSR
+KSR = {}
+
+---@param p1 string
+---@return integer
+function KSR.crit(p1) end
+
+---@param p1 string
+---@return integer
+function KSR.dbg(p1) end
+
+---@return integer
+function KSR.drop() end
+
+---@param p1 string
+---@return integer
+function KSR.err(p1) end
+
+---@param p1 string
+---@return integer
+function KSR.info(p1) end
+
+---@return boolean
+function KSR.is_ACK() end
+
+---@return boolean
+function KSR.is_BYE() end
+
+---@return boolean
+function KSR.is_CANCEL() end
+
+---@return boolean
+function KSR.is_INVITE() end
+
+---@return boolean
+function KSR.is_OPTIONS() end
+
+---@return boolean
+function KSR.is_REGISTER() end
+
+--- cfg name: isflagset
+---@param p1 integer
+---@return boolean
+function KSR.isflagset(p1) end
+
+---@param p1 string
+---@return integer
+function KSR.notice(p1) end
+
+--- cfg name: resetflag
+---@param p1 integer
+---@return integer
+function KSR.resetflag(p1) end
+
+---@return integer
+function KSR.set_drop() end
+
+--- cfg name: setflag
+---@param p1 integer
+---@return integer
+function KSR.setflag(p1) end
+
+---@param p1 string
+---@return integer
+function KSR.warn(p1) end
+
+---@class KSR.x
+KSR.x = {}
+
+---@return integer
+function KSR.x.drop() end
+
+---@return integer
+function KSR.x.exit() end
+
+--- Call a function by its native cfg name, e.g. KSR.x.modf("sl_send_reply", "200", "OK").
+---@param name string
+---@param ... string|integer
+---@return integer
+function KSR.x.modf(name, ...) end
