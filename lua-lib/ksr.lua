@@ -70,6 +70,104 @@ function KSR.setflag(p1) end
 ---@return integer
 function KSR.warn(p1) end
 
+---@class KSR.registrar
+KSR.registrar = {}
+
+--- cfg name: lookup
+---@param p1 string
+---@return integer
+function KSR.registrar.lookup(p1) end
+
+--- cfg name: lookup
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.registrar.lookup_uri(p1, p2) end
+
+--- cfg name: registered
+---@param p1 string
+---@return integer
+function KSR.registrar.registered(p1) end
+
+--- cfg name: registered
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.registrar.registered_uri(p1, p2) end
+
+--- cfg name: save
+---@param p1 string
+---@param p2 integer
+---@return integer
+function KSR.registrar.save(p1, p2) end
+
+--- cfg name: save
+---@param p1 string
+---@return integer
+function KSR.registrar.save_table(p1) end
+
+--- cfg name: save
+---@param p1 string
+---@param p2 integer
+---@param p3 string
+---@return integer
+function KSR.registrar.save_uri(p1, p2, p3) end
+
+--- cfg name: unregister
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.registrar.unregister(p1, p2) end
+
+--- cfg name: unregister
+---@param p1 string
+---@param p2 string
+---@param p3 string
+---@return integer
+function KSR.registrar.unregister_ruid(p1, p2, p3) end
+
+---@class KSR.rr
+KSR.rr = {}
+
+--- cfg name: add_rr_param
+---@param p1 string
+---@return integer
+function KSR.rr.add_rr_param(p1) end
+
+--- cfg name: check_route_param
+---@param p1 string
+---@return integer
+function KSR.rr.check_route_param(p1) end
+
+--- cfg name: is_direction
+---@param p1 string
+---@return integer
+function KSR.rr.is_direction(p1) end
+
+--- cfg name: loose_route
+---@return integer
+function KSR.rr.loose_route() end
+
+--- cfg name: record_route
+---@return integer
+function KSR.rr.record_route() end
+
+--- cfg name: record_route
+---@param p1 string
+---@return integer
+function KSR.rr.record_route_params(p1) end
+
+--- cfg name: record_route_preset
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.rr.record_route_preset(p1, p2) end
+
+--- cfg name: record_route_preset
+---@param p1 string
+---@return integer
+function KSR.rr.record_route_preset_one(p1) end
+
 ---@class KSR.x
 KSR.x = {}
 

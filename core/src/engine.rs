@@ -41,8 +41,10 @@ impl std::error::Error for ScriptError {}
 pub trait Engine {
     /// Run `cb`. Ok(code) is the route's return code; a missing optional
     /// callback is Ok(1). A script error is logged by the caller with the
-    /// location the error carries.
-    fn run(&mut self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Result<i32, ScriptError>;
+    /// location the error carries. Takes `&self` because runs nest: a
+    /// function called from a route (t_relay) may run another route
+    /// (branch_route) on the same thread and interpreter.
+    fn run(&self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Result<i32, ScriptError>;
 
     /// Whether the script defines `cb` (so the core can skip work).
     fn has(&self, cb: Callback<'_>) -> bool;

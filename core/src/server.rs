@@ -10,6 +10,7 @@
 //! dropped — always with one log line naming the source.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -182,7 +183,7 @@ fn server_header(config: &Config) -> Option<String> {
 thread_local! {
     /// The engine of this worker thread: interpreters are not thread-safe,
     /// so each worker owns one, created on its first message.
-    static ENGINE: RefCell<Option<Box<dyn Engine>>> = const { RefCell::new(None) };
+    static ENGINE: RefCell<Option<Rc<dyn Engine>>> = const { RefCell::new(None) };
     /// `$var(...)` values of this worker.
     static VARS: RefCell<Vars> = RefCell::new(HashMap::new());
 }
@@ -201,20 +202,23 @@ static NEXT_RANK: AtomicUsize = AtomicUsize::new(0);
 /// created (already logged).
 pub fn run_route(shared: &Shared, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Option<Result<i32, ScriptError>> {
     let factory = shared.engine.as_ref()?;
-    ENGINE.with(|cell| {
+    // Clone the handle out so no borrow is held while the script runs:
+    // routes nest (t_relay runs branch_route from inside request_route).
+    let engine = ENGINE.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
             let rank = NEXT_RANK.fetch_add(1, Ordering::Relaxed) + 1;
             match factory.create(rank) {
-                Ok(e) => *slot = Some(e),
+                Ok(e) => *slot = Some(Rc::from(e)),
                 Err(e) => {
                     tracing::error!("cannot start the {} engine in worker {rank}: {e}", factory.name());
                     return None;
                 }
             }
         }
-        slot.as_mut().map(|engine| engine.run(cb, ctx))
-    })
+        slot.clone()
+    })?;
+    Some(engine.run(cb, ctx))
 }
 
 /// This thread's `$var` table, for building a context outside a worker's

@@ -22,7 +22,7 @@ fn call(ctx: &mut RouteCtx<'_>, module: &str, name: &str, args: &[Arg<'_>]) -> i
 }
 
 impl Engine for TestEngine {
-    fn run(&mut self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Result<i32, ScriptError> {
+    fn run(&self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Result<i32, ScriptError> {
         if cb != Callback::Request {
             return Ok(1);
         }

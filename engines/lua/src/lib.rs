@@ -186,7 +186,7 @@ impl LuaEngine {
 }
 
 impl Engine for LuaEngine {
-    fn run(&mut self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Result<i32, ScriptError> {
+    fn run(&self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Result<i32, ScriptError> {
         let Some(func) = self.callback_name(cb).and_then(|n| self.function(n)) else {
             return Ok(1);
         };

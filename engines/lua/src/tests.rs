@@ -1,6 +1,4 @@
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use bytes::Bytes;
 use switchboard_core::cfg::{self, LoadOptions};
@@ -64,15 +62,7 @@ impl Drop for Fixture {
 }
 
 fn shared() -> Shared {
-    Shared {
-        transports: OnceLock::new(),
-        max_msg_size: 65535,
-        myself: Myself::default(),
-        server_header: None,
-        user_agent: None,
-        flag_names: HashMap::new(),
-        engine: None,
-    }
+    Shared::bare(Myself::default())
 }
 
 const INVITE: &str = "INVITE sip:bob@example.com SIP/2.0\r\n\
@@ -86,7 +76,7 @@ const INVITE: &str = "INVITE sip:bob@example.com SIP/2.0\r\n\
 
 /// Run `cb` of `engine` on an INVITE; returns the result and the ctx's
 /// flags and stop.
-fn run(engine: &mut LuaEngine, cb: Callback<'_>) -> (Result<i32, ScriptError>, u64, Stop) {
+fn run(engine: &LuaEngine, cb: Callback<'_>) -> (Result<i32, ScriptError>, u64, Stop) {
     let shared = shared();
     let mut vars = Vars::new();
     let msg = switchboard_core::sip::parse(Bytes::from_static(INVITE.as_bytes())).unwrap();
