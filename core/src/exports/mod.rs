@@ -135,7 +135,13 @@ macro_rules! export {
 pub(crate) use export;
 
 /// Every module's table. The only list of them.
-pub static TABLES: &[&[Export]] = &[crate::modules::core_fns::EXPORTS];
+pub static TABLES: &[&[Export]] = &[
+    crate::modules::core_fns::EXPORTS,
+    crate::forward::EXPORTS,
+    crate::modules::sl::EXPORTS,
+    crate::modules::tm::EXPORTS,
+    crate::modules::tm::TMX_EXPORTS,
+];
 
 /// Every export.
 pub fn all() -> impl Iterator<Item = &'static Export> {

@@ -5,3 +5,5 @@ pub mod registry;
 pub use registry::{lookup, ModuleDef, ModuleStatus, ParamDef, ParamType, MODULES};
 
 pub mod core_fns;
+pub mod sl;
+pub mod tm;

@@ -83,6 +83,8 @@ pub struct Shared {
     pub flag_names: HashMap<String, u32>,
     /// Makes each worker's script engine (None: no routing logic).
     pub engine: Option<Arc<dyn EngineFactory>>,
+    /// The transaction table and its timer thread.
+    pub tm: Arc<crate::tm::Tm>,
 }
 
 impl Shared {
@@ -146,6 +148,9 @@ pub struct RouteCtx<'a> {
     pub t_reply_code: Option<u16>,
     /// `$T_branch_idx`: the branch a branch/reply/failure route runs for.
     pub t_branch_idx: Option<usize>,
+    /// Transaction state of this callback: armed route names, fr timers,
+    /// the transaction handle (tm module).
+    pub tm: crate::tm::TmCtx,
 }
 
 /// What `record_route()` / `record_route_preset()` / `add_rr_param()` asked for.
@@ -186,6 +191,7 @@ impl<'a> RouteCtx<'a> {
             record_route: None,
             t_reply_code: None,
             t_branch_idx: None,
+            tm: crate::tm::TmCtx::default(),
         }
     }
 
