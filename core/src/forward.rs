@@ -265,7 +265,13 @@ pub fn forward_request(ctx: &mut RouteCtx<'_>) -> Result<(), String> {
 pub fn via_is_ours(shared: &Shared, via: &Via<'_>) -> bool {
     let proto = via.transport().parse::<Protocol>().ok();
     let host = via.host().trim_start_matches('[').trim_end_matches(']');
-    shared.myself.matches(host, via.port(), proto)
+    if shared.myself.matches(host, via.port(), proto) {
+        return true;
+    }
+    // Sockets bound to port 0 are known by their real port only here.
+    let (Ok(ip), Some(proto)) = (host.parse::<IpAddr>(), proto) else { return false };
+    let addr = SocketAddr::new(ip, via.port_or_default());
+    shared.transports.get().is_some_and(|t| t.local_addrs().contains(&(proto, addr)))
 }
 
 /// Where a reply goes once our Via is removed: the next Via (RFC 3261
