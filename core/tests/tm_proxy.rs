@@ -482,3 +482,52 @@ fn t_reply_is_stateful_and_absorbs_retransmissions() {
     let log = env.log.lock().unwrap().clone();
     assert_eq!(log, vec!["replied".to_string(), "prologue 0".into()], "the retransmission was absorbed");
 }
+
+#[test]
+fn branch_route_runs_per_branch_and_may_drop_one() {
+    let env = start(|e, cb, ctx| {
+        match cb {
+            Callback::Request => {
+                if let Some(r) = prologue(ctx) {
+                    return r;
+                }
+                ctx.branches.push(Branch { uri: uri(e.uas2), ..Default::default() });
+                call(ctx, "tm.t_on_branch", &[Arg::Str("b")]);
+                e.note(format!("relay {}", call(ctx, "tm.t_relay", &[])));
+            }
+            Callback::Named("b") => {
+                e.note(format!(
+                    "branch {} {} {}",
+                    ctx.t_branch_idx.unwrap_or(99),
+                    call(ctx, "tmx.t_is_branch_route", &[]) > 0,
+                    ctx.ruri()
+                ));
+                if ctx.ruri() == uri(e.uas2) {
+                    call(ctx, "drop", &[]);
+                    return 0;
+                }
+            }
+            _ => {}
+        }
+        1
+    });
+    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t11", 1);
+    send(&env.uac, env.proxy, &inv);
+    let r1 = recv_match(&env.uas, Duration::from_secs(2), |m| m.method() == Some(&Method::Invite)).expect("branch 0 sent");
+    assert!(recv(&env.uas2, Duration::from_millis(300)).is_none(), "dropped branch not sent");
+    answer(&env.uas, env.proxy, &r1, 200, "OK", "z");
+    assert_eq!(code(&recv_match(&env.uac, Duration::from_secs(2), |m| code(m) >= 200).unwrap()), 200);
+    let log = env.log.lock().unwrap().clone();
+    assert_eq!(
+        log,
+        vec![
+            "relay 1".to_string(),
+            format!("branch 0 true {}", uri(port(&env.uas))),
+            format!("branch 1 true {}", uri(env_uas2_port(&env))),
+        ]
+    );
+}
+
+fn env_uas2_port(env: &Env) -> u16 {
+    port(&env.uas2)
+}
