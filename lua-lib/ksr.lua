@@ -22,6 +22,10 @@ function KSR.drop() end
 ---@return integer
 function KSR.err(p1) end
 
+--- cfg name: forward
+---@return integer
+function KSR.forward() end
+
 ---@param p1 string
 ---@return integer
 function KSR.info(p1) end
@@ -167,6 +171,156 @@ function KSR.rr.record_route_preset(p1, p2) end
 ---@param p1 string
 ---@return integer
 function KSR.rr.record_route_preset_one(p1) end
+
+---@class KSR.sl
+KSR.sl = {}
+
+--- cfg name: send_reply
+---@param p1 integer
+---@param p2 string
+---@return integer
+function KSR.sl.send_reply(p1, p2) end
+
+--- cfg name: sl_reply_error
+---@return integer
+function KSR.sl.sl_reply_error() end
+
+--- cfg name: sl_send_reply
+---@param p1 integer
+---@param p2 string
+---@return integer
+function KSR.sl.sl_send_reply(p1, p2) end
+
+---@class KSR.tm
+KSR.tm = {}
+
+--- cfg name: t_any_replied
+---@return integer
+function KSR.tm.t_any_replied() end
+
+--- cfg name: t_any_timeout
+---@return integer
+function KSR.tm.t_any_timeout() end
+
+--- cfg name: t_branch_replied
+---@return integer
+function KSR.tm.t_branch_replied() end
+
+--- cfg name: t_branch_timeout
+---@return integer
+function KSR.tm.t_branch_timeout() end
+
+--- cfg name: t_check_status
+---@param p1 string
+---@return integer
+function KSR.tm.t_check_status(p1) end
+
+--- cfg name: t_check_trans
+---@return integer
+function KSR.tm.t_check_trans() end
+
+--- cfg name: t_is_canceled
+---@return integer
+function KSR.tm.t_is_canceled() end
+
+--- cfg name: t_is_set
+---@param p1 string
+---@return integer
+function KSR.tm.t_is_set(p1) end
+
+--- cfg name: t_newtran
+---@return integer
+function KSR.tm.t_newtran() end
+
+--- cfg name: t_on_branch
+---@param p1 string
+---@return integer
+function KSR.tm.t_on_branch(p1) end
+
+--- cfg name: t_on_branch_failure
+---@param p1 string
+---@return integer
+function KSR.tm.t_on_branch_failure(p1) end
+
+--- cfg name: t_on_failure
+---@param p1 string
+---@return integer
+function KSR.tm.t_on_failure(p1) end
+
+--- cfg name: t_on_reply
+---@param p1 string
+---@return integer
+function KSR.tm.t_on_reply(p1) end
+
+--- cfg name: t_relay
+---@return integer
+function KSR.tm.t_relay() end
+
+--- cfg name: t_relay_to
+---@param p1 string
+---@return integer
+function KSR.tm.t_relay_to_proxy(p1) end
+
+--- cfg name: t_relay_to_tcp
+---@param p1 string
+---@param p2 integer
+---@return integer
+function KSR.tm.t_relay_to_tcp(p1, p2) end
+
+--- cfg name: t_relay_to_udp
+---@param p1 string
+---@param p2 integer
+---@return integer
+function KSR.tm.t_relay_to_udp(p1, p2) end
+
+--- cfg name: t_release
+---@return integer
+function KSR.tm.t_release() end
+
+--- cfg name: t_reply
+---@param p1 integer
+---@param p2 string
+---@return integer
+function KSR.tm.t_reply(p1, p2) end
+
+--- cfg name: t_reset_fr
+---@return integer
+function KSR.tm.t_reset_fr() end
+
+--- cfg name: t_send_reply
+---@param p1 integer
+---@param p2 string
+---@return integer
+function KSR.tm.t_send_reply(p1, p2) end
+
+--- cfg name: t_set_fr
+---@param p1 integer
+---@param p2 integer
+---@return integer
+function KSR.tm.t_set_fr(p1, p2) end
+
+---@class KSR.tmx
+KSR.tmx = {}
+
+--- cfg name: t_is_branch_route
+---@return integer
+function KSR.tmx.t_is_branch_route() end
+
+--- cfg name: t_is_failure_route
+---@return integer
+function KSR.tmx.t_is_failure_route() end
+
+--- cfg name: t_is_reply_route
+---@return integer
+function KSR.tmx.t_is_reply_route() end
+
+--- cfg name: t_is_request_route
+---@return integer
+function KSR.tmx.t_is_request_route() end
+
+--- cfg name: t_precheck_trans
+---@return integer
+function KSR.tmx.t_precheck_trans() end
 
 ---@class KSR.x
 KSR.x = {}

@@ -74,7 +74,7 @@ fn udp_reply_without_transaction_is_dropped() {
         peer.port()
     );
     peer.send(sb.udp.unwrap(), reply.as_bytes());
-    sb.wait_log("matches no transaction", T);
+    sb.wait_log("top Via is not ours; dropped", T);
     assert!(peer.recv(Duration::from_millis(300)).is_none());
     assert!(sb.is_running());
 }

@@ -6,11 +6,13 @@
 pub mod cfg;
 pub mod engine;
 pub mod exports;
+pub mod forward;
 pub mod log;
 pub mod modules;
 pub mod myself;
 pub mod route;
 pub mod server;
 pub mod sip;
+pub mod tm;
 pub mod transport;
 pub mod usrloc;

@@ -32,6 +32,7 @@ use crate::transport::{
 pub struct Server {
     runtime: Option<tokio::runtime::Runtime>,
     transports: Arc<Transports>,
+    shared: Arc<Shared>,
 }
 
 impl Server {
@@ -58,7 +59,9 @@ impl Server {
             engine,
             location: crate::modules::registrar::LocationService::from_config(config),
             rr: crate::modules::rr::RrSettings::from_config(config),
+            tm: Arc::new(crate::tm::Tm::new(crate::tm::TmConfig::from_config(config))),
         });
+        shared.tm.start(Arc::downgrade(&shared));
         let tcfg = TransportConfig {
             listens,
             udp_workers: g.children.max(1) as usize,
@@ -70,17 +73,27 @@ impl Server {
             ..TransportConfig::default()
         };
         let handler = Arc::new(CoreHandler { shared: shared.clone() });
-        let transports = Transports::start(tcfg, handler, runtime.handle().clone())
-            .map_err(|e| format!("cannot start the listeners: {e}"))?;
+        let transports = match Transports::start(tcfg, handler, runtime.handle().clone()) {
+            Ok(t) => t,
+            Err(e) => {
+                shared.tm.stop();
+                return Err(format!("cannot start the listeners: {e}"));
+            }
+        };
         let _ = shared.transports.set(transports.clone());
         for (proto, addr) in transports.local_addrs() {
             tracing::info!("listening on {proto}:{addr}");
         }
-        Ok(Server { runtime: Some(runtime), transports })
+        Ok(Server { runtime: Some(runtime), transports, shared })
     }
 
     pub fn local_addrs(&self) -> Vec<(Protocol, SocketAddr)> {
         self.transports.local_addrs()
+    }
+
+    /// The state shared by the workers (transactions, ...).
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     /// Block until SIGINT or SIGTERM.
@@ -99,6 +112,7 @@ impl Server {
 
     pub fn shutdown(mut self) {
         self.transports.shutdown();
+        self.shared.tm.stop();
         if let Some(rt) = self.runtime.take() {
             rt.shutdown_timeout(Duration::from_secs(2));
         }
@@ -252,7 +266,10 @@ impl CoreHandler {
         }
         with_vars(|vars| {
             let mut ctx = RouteCtx::new(&self.shared, RouteType::Request, msg, info.clone(), vars);
-            match run_route(&self.shared, Callback::Request, &mut ctx) {
+            let res = run_route(&self.shared, Callback::Request, &mut ctx);
+            // Branches t_relay left for after the route (branch route armed).
+            crate::tm::after_route(&mut ctx);
+            match res {
                 Some(Ok(_)) => {}
                 Some(Err(e)) => {
                     tracing::error!(
@@ -271,6 +288,30 @@ impl CoreHandler {
     }
 }
 
+impl CoreHandler {
+    /// A reply: its transaction's processing (reply routes, failure route,
+    /// relaying), else the core reply route and stateless forwarding by
+    /// Via unless the route drops it.
+    fn handle_reply(&self, msg: SipMessage, info: &ReceiveInfo) {
+        let shared = &self.shared;
+        with_vars(|vars| {
+            if crate::tm::on_reply(shared, &msg, info, vars) {
+                return;
+            }
+            let mut ctx = RouteCtx::new(shared, RouteType::Reply, msg, info.clone(), vars);
+            ctx.t_reply_code = ctx.msg.status();
+            if let Some(Err(e)) = run_route(shared, Callback::Reply, &mut ctx) {
+                tracing::error!("reply route failed for a reply from {}:{}: {e}", info.proto, info.src);
+            }
+            if ctx.stop == Stop::Drop {
+                tracing::debug!("reply from {}:{} dropped by the reply route", info.proto, info.src);
+                return;
+            }
+            crate::forward::forward_reply(shared, &ctx.msg, info);
+        });
+    }
+}
+
 impl Handler for CoreHandler {
     fn on_message(&self, data: Bytes, info: &ReceiveInfo, tx: &Transports) {
         let parsed = sip::parse_with_limit(data.clone(), self.shared.max_msg_size)
@@ -278,10 +319,7 @@ impl Handler for CoreHandler {
         match parsed {
             Err(e) => self.reject_malformed(&data, info, e.reason(), tx),
             Ok(msg) if msg.is_request() => self.handle_request(msg, info, tx),
-            Ok(msg) => tracing::debug!(
-                "reply {} from {}:{} matches no transaction; dropped",
-                msg.status().unwrap_or(0), info.proto, info.src
-            ),
+            Ok(msg) => self.handle_reply(msg, info),
         }
     }
 
@@ -360,7 +398,7 @@ fn reply_error(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo, tx: &Trans
 /// Send a reply where RFC 3261 §18.2.2 / RFC 3581 say: back on the
 /// connection for streams, else to the source address (the `received`
 /// rule) at the source port when `rport` was asked for, else the Via port.
-fn send_reply(tx: &Transports, info: &ReceiveInfo, via: &sip::Via, reply: Bytes) -> bool {
+pub fn reply_destination(info: &ReceiveInfo, via: &sip::Via) -> Destination {
     let mut dest = Destination::reply_to(info);
     if !info.proto.is_stream() {
         // Never the Via host itself: the source IP is what `received`
@@ -368,6 +406,12 @@ fn send_reply(tx: &Transports, info: &ReceiveInfo, via: &sip::Via, reply: Bytes)
         let (_, port) = via.reply_target(info.src);
         dest.addr = SocketAddr::new(info.src.ip(), port);
     }
+    dest
+}
+
+/// Send a reply to [`reply_destination`].
+pub fn send_reply(tx: &Transports, info: &ReceiveInfo, via: &sip::Via, reply: Bytes) -> bool {
+    let dest = reply_destination(info, via);
     match tx.send(&dest, reply) {
         Ok(()) => true,
         Err(e) => {

@@ -144,6 +144,10 @@ pub static TABLES: &[&[Export]] = &[
     crate::modules::core_fns::EXPORTS,
     crate::modules::registrar::EXPORTS,
     crate::modules::rr::EXPORTS,
+    crate::forward::EXPORTS,
+    crate::modules::sl::EXPORTS,
+    crate::modules::tm::EXPORTS,
+    crate::modules::tm::TMX_EXPORTS,
 ];
 
 /// Every export.

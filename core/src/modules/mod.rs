@@ -7,3 +7,5 @@ pub use registry::{lookup, ModuleDef, ModuleStatus, ParamDef, ParamType, MODULES
 pub mod core_fns;
 pub mod registrar;
 pub mod rr;
+pub mod sl;
+pub mod tm;

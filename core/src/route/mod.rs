@@ -87,6 +87,8 @@ pub struct Shared {
     pub location: crate::modules::registrar::LocationService,
     /// rr module settings (modules/rr.rs).
     pub rr: crate::modules::rr::RrSettings,
+    /// The transaction table and its timer thread.
+    pub tm: Arc<crate::tm::Tm>,
 }
 
 impl Shared {
@@ -103,6 +105,7 @@ impl Shared {
             engine: None,
             location: Default::default(),
             rr: Default::default(),
+            tm: Arc::new(crate::tm::Tm::new(Default::default())),
         }
     }
 
@@ -166,6 +169,9 @@ pub struct RouteCtx<'a> {
     pub t_reply_code: Option<u16>,
     /// `$T_branch_idx`: the branch a branch/reply/failure route runs for.
     pub t_branch_idx: Option<usize>,
+    /// Transaction state of this callback: armed route names, fr timers,
+    /// the transaction handle (tm module).
+    pub tm: crate::tm::TmCtx,
 }
 
 /// What `record_route()` / `record_route_preset()` / `add_rr_param()` asked for.
@@ -211,6 +217,7 @@ impl<'a> RouteCtx<'a> {
             record_route: None,
             t_reply_code: None,
             t_branch_idx: None,
+            tm: crate::tm::TmCtx::default(),
         }
     }
 
