@@ -9,6 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod ua;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 
 /// Root of the repository (for samples/ and tests/cfg/).

@@ -1,0 +1,197 @@
+//! The Lua sample (samples/lua) as a real proxy + registrar, over UDP and
+//! over TCP: registration, a call with Record-Route followed, CANCEL,
+//! busy → voicemail via the failure route, no answer → 408, retransmitted
+//! INVITEs absorbed, and two contacts rung in parallel.
+
+mod support;
+
+use std::time::Duration;
+use support::ua::{Call, Proto, Ua};
+use support::*;
+
+const T: Duration = Duration::from_secs(5);
+
+/// Start the sample; `defines` are extra `-A` values.
+fn sample(defines: &[String]) -> Switchboard {
+    let mut args: Vec<String> = vec!["-A".into(), "SB_PORT=0".into(), "-n".into(), "2".into()];
+    for d in defines {
+        args.push("-A".into());
+        args.push(d.clone());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Switchboard::run(&repo_path("samples/lua/kamailio.cfg"), &args)
+}
+
+fn proxy(sb: &Switchboard, proto: Proto) -> std::net::SocketAddr {
+    match proto {
+        Proto::Udp => sb.udp.unwrap(),
+        Proto::Tcp => sb.tcp.unwrap(),
+    }
+}
+
+/// Caller side of an answered call: 100, 180, 200 in order, then the
+/// dialog learnt from the 200.
+fn caller_gets_answer(alice: &mut Ua, call: &mut Call) {
+    alice.expect_reply(100, "INVITE", T);
+    alice.expect_reply(180, "INVITE", T);
+    let ok = alice.expect_reply(200, "INVITE", T);
+    assert!(!ok.headers("Record-Route").is_empty(), "the proxy record-routes:\n{}", ok.text);
+    call.established(&ok);
+}
+
+fn basic_call(proto: Proto) {
+    let sb = sample(&[]);
+    let px = proxy(&sb, proto);
+    let mut bob = Ua::new("bob", proto, px);
+    let reg = bob.register(3600);
+    assert!(reg.header("Contact").unwrap().contains(&format!(":{}", bob.port)), "{}", reg.text);
+    assert!(reg.header("Contact").unwrap().contains("expires="), "{}", reg.text);
+
+    let mut alice = Ua::new("alice", proto, px);
+    let mut call = alice.invite("bob", &format!("basic-{proto:?}"));
+    let inv = bob.expect_request("INVITE", T);
+    assert!(inv.text.starts_with(&format!("INVITE sip:bob@127.0.0.1:{}", bob.port)), "{}", inv.text);
+    assert_eq!(inv.headers("Via").len(), 2, "proxy Via on top:\n{}", inv.text);
+    assert_eq!(inv.header("Max-Forwards").as_deref(), Some("69"));
+    bob.reply(&inv, 180, "Ringing");
+    bob.reply(&inv, 200, "OK");
+    caller_gets_answer(&mut alice, &mut call);
+
+    alice.in_dialog(&call, "ACK");
+    let ack = bob.expect_request("ACK", T);
+    assert!(ack.text.starts_with(&format!("ACK sip:bob@127.0.0.1:{}", bob.port)), "{}", ack.text);
+
+    alice.in_dialog(&call, "BYE");
+    let bye = bob.expect_request("BYE", T);
+    bob.reply(&bye, 200, "OK");
+    alice.expect_reply(200, "BYE", T);
+}
+
+fn cancel_before_answer(proto: Proto) {
+    let sb = sample(&[]);
+    let px = proxy(&sb, proto);
+    let mut bob = Ua::new("bob", proto, px);
+    bob.register(3600);
+    let mut alice = Ua::new("alice", proto, px);
+    let call = alice.invite("bob", &format!("cancel-{proto:?}"));
+    let inv = bob.expect_request("INVITE", T);
+    bob.reply(&inv, 180, "Ringing");
+    alice.expect_reply(180, "INVITE", T);
+
+    alice.cancel(&call);
+    alice.expect_reply(200, "CANCEL", T);
+    let cancel = bob.expect_request("CANCEL", T);
+    bob.reply(&cancel, 200, "OK");
+    bob.reply(&inv, 487, "Request Terminated");
+    let r487 = alice.expect_reply(487, "INVITE", T);
+    alice.ack_negative(&call, &r487);
+    // The proxy acknowledges the 487 hop by hop.
+    bob.expect_request("ACK", T);
+}
+
+fn busy_goes_to_voicemail(proto: Proto) {
+    let mut vm = Ua::new("voicemail", proto, "127.0.0.1:9".parse().unwrap());
+    let vm_host = format!("VOICEMAIL_HOST=127.0.0.1:{}{}", vm.port, proto.uri_param());
+    let sb = sample(&[vm_host]);
+    let px = proxy(&sb, proto);
+    vm.proxy = px;
+    let mut bob = Ua::new("bob", proto, px);
+    bob.register(3600);
+    let mut alice = Ua::new("alice", proto, px);
+    let mut call = alice.invite("bob", &format!("busy-{proto:?}"));
+    let inv = bob.expect_request("INVITE", T);
+    bob.reply(&inv, 486, "Busy Here");
+    bob.expect_request("ACK", T);
+
+    let vinv = vm.expect_request("INVITE", T);
+    assert!(vinv.text.starts_with("INVITE sip:voicemail@127.0.0.1"), "{}", vinv.text);
+    vm.reply(&vinv, 200, "OK");
+    let ok = alice.expect_reply(200, "INVITE", T);
+    assert!(alice.nothing(Duration::from_millis(300), |m| m.status() == 486), "the 486 never reaches the caller");
+    call.established(&ok);
+    alice.in_dialog(&call, "ACK");
+    vm.expect_request("ACK", T);
+    let mut sb = sb;
+    sb.wait_log("trying voicemail", T);
+}
+
+fn no_answer_ends_in_408(proto: Proto) {
+    // Voicemail points at a port nobody answers on, so it times out too.
+    let sb = sample(&[
+        "FR_INV_TIMER=1500".into(),
+        "FR_TIMER=1000".into(),
+        "VOICEMAIL_HOST=127.0.0.1:9".into(),
+    ]);
+    let px = proxy(&sb, proto);
+    let mut bob = Ua::new("bob", proto, px);
+    bob.register(3600);
+    let mut alice = Ua::new("alice", proto, px);
+    let call = alice.invite("bob", &format!("noanswer-{proto:?}"));
+    let inv = bob.expect_request("INVITE", T);
+    bob.reply(&inv, 180, "Ringing");
+    // fr_inv_timer fires: the ringing branch is cancelled.
+    let cancel = bob.expect_request("CANCEL", T);
+    bob.reply(&cancel, 200, "OK");
+    bob.reply(&inv, 487, "Request Terminated");
+    let r408 = alice.expect_reply(408, "INVITE", Duration::from_secs(10));
+    alice.ack_negative(&call, &r408);
+}
+
+fn retransmitted_invite_is_absorbed(proto: Proto) {
+    let sb = sample(&[]);
+    let px = proxy(&sb, proto);
+    let mut bob = Ua::new("bob", proto, px);
+    bob.register(3600);
+    let mut alice = Ua::new("alice", proto, px);
+    let call = alice.invite("bob", &format!("retrans-{proto:?}"));
+    let inv = bob.expect_request("INVITE", T);
+    bob.reply(&inv, 180, "Ringing");
+    alice.expect_reply(180, "INVITE", T);
+    alice.send(&call.invite);
+    // The caller hears the last provisional again; the callee sees nothing new.
+    alice.expect_reply(180, "INVITE", T);
+    assert!(bob.nothing(Duration::from_millis(500), |m| m.method() == "INVITE"));
+    bob.reply(&inv, 200, "OK");
+    alice.expect_reply(200, "INVITE", T);
+}
+
+fn two_contacts_ring_in_parallel(proto: Proto) {
+    let sb = sample(&[]);
+    let px = proxy(&sb, proto);
+    let mut desk = Ua::new("bob", proto, px);
+    let mut mobile = Ua::new("bob", proto, px);
+    desk.register(3600);
+    let reg = mobile.register(3600);
+    assert_eq!(reg.headers("Contact").iter().map(|c| c.matches("expires=").count()).sum::<usize>(), 2, "{}", reg.text);
+    let mut alice = Ua::new("alice", proto, px);
+    let mut call = alice.invite("bob", &format!("fork-{proto:?}"));
+    let inv1 = desk.expect_request("INVITE", T);
+    let inv2 = mobile.expect_request("INVITE", T);
+    desk.reply(&inv1, 180, "Ringing");
+    mobile.reply(&inv2, 180, "Ringing");
+    mobile.reply(&inv2, 200, "OK");
+    let cancel = desk.expect_request("CANCEL", T);
+    desk.reply(&cancel, 200, "OK");
+    desk.reply(&inv1, 487, "Request Terminated");
+    let ok = alice.expect_reply(200, "INVITE", T);
+    call.established(&ok);
+    assert!(call.target.as_deref().unwrap().contains(&format!(":{}", mobile.port)));
+    alice.in_dialog(&call, "ACK");
+    mobile.expect_request("ACK", T);
+}
+
+macro_rules! both {
+    ($($name:ident),*) => {
+        mod udp { $( #[test] fn $name() { super::$name(super::Proto::Udp) } )* }
+        mod tcp { $( #[test] fn $name() { super::$name(super::Proto::Tcp) } )* }
+    };
+}
+
+both!(
+    basic_call,
+    cancel_before_answer,
+    busy_goes_to_voicemail,
+    no_answer_ends_in_408,
+    retransmitted_invite_is_absorbed,
+    two_contacts_ring_in_parallel
+);
