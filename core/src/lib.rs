@@ -9,6 +9,7 @@ pub mod exports;
 pub mod log;
 pub mod modules;
 pub mod myself;
+pub mod pv;
 pub mod route;
 pub mod server;
 pub mod sip;

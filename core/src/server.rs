@@ -55,6 +55,7 @@ impl Server {
             user_agent: user_agent(config),
             flag_names: config.flags.iter().cloned().collect(),
             engine,
+            modcfg: crate::modules::ModCfg::from_config(config),
         });
         let tcfg = TransportConfig {
             listens,
@@ -303,10 +304,25 @@ pub fn send_stateless_reply(
     code: u16,
     reason: &str,
 ) -> bool {
+    send_stateless_reply_with(shared, msg, info, tx, code, reason, Vec::new())
+}
+
+/// [`send_stateless_reply`] with extra headers (e.g. `Unsupported` of a 420).
+pub fn send_stateless_reply_with(
+    shared: &Shared,
+    msg: &SipMessage,
+    info: &ReceiveInfo,
+    tx: &Transports,
+    code: u16,
+    reason: &str,
+    extra_headers: Vec<(String, String)>,
+) -> bool {
     if msg.method() == Some(&Method::Ack) {
         return false;
     }
-    let reply = sip::build_reply(msg, code, reason, &reply_options(shared, info));
+    let mut opts = reply_options(shared, info);
+    opts.extra_headers = extra_headers;
+    let reply = sip::build_reply(msg, code, reason, &opts);
     match msg.top_via() {
         Ok(via) => send_reply(tx, info, &via, reply),
         Err(e) => {

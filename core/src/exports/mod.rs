@@ -135,7 +135,16 @@ macro_rules! export {
 pub(crate) use export;
 
 /// Every module's table. The only list of them.
-pub static TABLES: &[&[Export]] = &[crate::modules::core_fns::EXPORTS];
+pub static TABLES: &[&[Export]] = &[
+    crate::modules::core_fns::EXPORTS,
+    crate::modules::pv::EXPORTS,
+    crate::modules::textops::EXPORTS,
+    crate::modules::maxfwd::EXPORTS,
+    crate::modules::sanity::EXPORTS,
+    crate::modules::siputils::EXPORTS,
+    crate::modules::corex::EXPORTS,
+    crate::modules::kx::EXPORTS,
+];
 
 /// Every export.
 pub fn all() -> impl Iterator<Item = &'static Export> {

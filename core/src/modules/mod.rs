@@ -5,3 +5,16 @@ pub mod registry;
 pub use registry::{lookup, ModuleDef, ModuleStatus, ParamDef, ParamType, MODULES};
 
 pub mod core_fns;
+pub mod corex;
+pub mod kx;
+pub mod maxfwd;
+pub mod pv;
+pub mod sanity;
+pub mod settings;
+pub mod siputils;
+pub mod textops;
+
+pub use settings::ModCfg;
+
+#[cfg(test)]
+pub(crate) mod testutil;
