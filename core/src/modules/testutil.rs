@@ -56,7 +56,7 @@ User-Agent: TestUA/1.0
 X-Foo: one
 x-foo: two
 Content-Type: application/sdp
-Content-Length: 4
+Content-Length: 5
 
 v=0
 ";
