@@ -524,3 +524,143 @@ pub static EXPORTS: &[Export] = &[
     export!("x", "exit", [], [], exit),
     export!("x", "drop", [], [], drop),
 ];
+
+#[cfg(test)]
+mod tests {
+    use crate::exports::{Arg, Ret};
+    use crate::modules::testutil::{call, native, with_ctx, INVITE};
+
+    #[test]
+    fn methods() {
+        with_ctx(INVITE, |ctx| {
+            assert_eq!(call(ctx, "", "is_INVITE", &[]), Ret::Int(1));
+            for m in ["is_NOTIFY", "is_SUBSCRIBE", "is_PUBLISH", "is_MESSAGE", "is_INFO", "is_PRACK", "is_UPDATE", "is_REFER", "is_KDMQ", "is_BYE"] {
+                assert_eq!(call(ctx, "", m, &[]), Ret::Int(-1), "{m}");
+            }
+            assert_eq!(native(ctx, "is_method", &[Arg::Str("INVITE")]), Ret::Int(1));
+            assert_eq!(native(ctx, "is_method", &[Arg::Str("BYE|invite")]), Ret::Int(1));
+            assert_eq!(native(ctx, "is_method", &[Arg::Str("BYE|ACK")]), Ret::Int(-1));
+            assert_eq!(call(ctx, "", "is_method_in", &[Arg::Str("IBRS")]), Ret::Int(1));
+            assert_eq!(call(ctx, "", "is_method_in", &[Arg::Str("BRS")]), Ret::Int(-1));
+            assert_eq!(call(ctx, "", "is_UDP", &[]), Ret::Int(1));
+            assert_eq!(call(ctx, "", "is_TCP", &[]), Ret::Int(-1));
+            assert_eq!(call(ctx, "", "is_IPv4", &[]), Ret::Int(1));
+        });
+        for (m, letter, f) in [("NOTIFY", "N", "is_NOTIFY"), ("SUBSCRIBE", "S", "is_SUBSCRIBE"), ("PUBLISH", "P", "is_PUBLISH"), ("MESSAGE", "M", "is_MESSAGE"), ("INFO", "F", "is_INFO"), ("PRACK", "E", "is_PRACK"), ("UPDATE", "U", "is_UPDATE"), ("REFER", "Y", "is_REFER"), ("KDMQ", "K", "is_KDMQ")] {
+            let msg = INVITE.replacen("INVITE", m, 1).replace("314159 INVITE", &format!("314159 {m}"));
+            with_ctx(&msg, |ctx| {
+                assert_eq!(call(ctx, "", f, &[]), Ret::Int(1), "{m}");
+                assert_eq!(call(ctx, "", "is_method_in", &[Arg::Str(letter)]), Ret::Int(1), "{m}");
+                assert_eq!(call(ctx, "", "is_INVITE", &[]), Ret::Int(-1), "{m}");
+            });
+        }
+    }
+
+    #[test]
+    fn myself() {
+        with_ctx(INVITE, |ctx| {
+            assert_eq!(native(ctx, "is_myself", &[Arg::Str("sip:127.0.0.1")]), Ret::Int(1));
+            assert_eq!(native(ctx, "is_myself", &[Arg::Str("sip:127.0.0.1:5060;transport=udp")]), Ret::Int(1));
+            assert_eq!(native(ctx, "is_myself", &[Arg::Str("sip:127.0.0.1:5070")]), Ret::Int(-1));
+            assert_eq!(native(ctx, "is_myself", &[Arg::Str("sip:127.0.0.1;transport=tcp")]), Ret::Int(-1));
+            // alias without port: any port
+            assert_eq!(native(ctx, "is_myself", &[Arg::Str("sip:u@EXAMPLE.com:9999")]), Ret::Int(1));
+            assert_eq!(native(ctx, "is_myself", &[Arg::Str("sip:u@other.org")]), Ret::Int(-1));
+            assert_eq!(native(ctx, "is_myself", &[Arg::Str("junk")]), Ret::Int(-1));
+            assert_eq!(call(ctx, "", "is_myself_ruri", &[]), Ret::Int(1));
+            assert_eq!(call(ctx, "", "is_myself_turi", &[]), Ret::Int(1));
+            assert_eq!(call(ctx, "", "is_myself_furi", &[]), Ret::Int(-1));
+            assert_eq!(call(ctx, "", "is_myself_srcip", &[]), Ret::Int(-1));
+            assert_eq!(call(ctx, "", "is_myself_duri", &[]), Ret::Int(-1));
+            ctx.info.src = "127.0.0.1:4444".parse().unwrap();
+            assert_eq!(call(ctx, "", "is_myself_srcip", &[]), Ret::Int(1));
+        });
+    }
+
+    #[test]
+    fn bflags_dsturi_rport() {
+        with_ctx(INVITE, |ctx| {
+            assert_eq!(native(ctx, "setbflag", &[Arg::Int(3)]), Ret::Int(1));
+            assert_eq!(native(ctx, "isbflagset", &[Arg::Int(3)]), Ret::Int(1));
+            assert_eq!(ctx.bflags, 8);
+            assert_eq!(native(ctx, "resetbflag", &[Arg::Int(3)]), Ret::Int(1));
+            assert_eq!(call(ctx, "", "isbflagset", &[Arg::Int(3)]), Ret::Int(-1));
+            // with a branch index
+            assert_eq!(call(ctx, "", "setbiflag", &[Arg::Int(1), Arg::Int(1)]), Ret::Int(-1)); // no branch 1 yet
+            assert_eq!(native(ctx, "append_branch", &[Arg::Str("sip:b1@x")]), Ret::Int(1));
+            assert_eq!(native(ctx, "setbflag", &[Arg::Int(1), Arg::Int(1)]), Ret::Int(1));
+            assert_eq!(ctx.branches[0].flags, 2);
+            assert_eq!(call(ctx, "", "isbiflagset", &[Arg::Int(1), Arg::Int(1)]), Ret::Int(1));
+            assert_eq!(call(ctx, "", "resetbiflag", &[Arg::Int(1), Arg::Int(1)]), Ret::Int(1));
+            assert_eq!(ctx.branches[0].flags, 0);
+            assert_eq!(native(ctx, "setbflag", &[Arg::Int(32)]), Ret::Int(-1));
+
+            assert_eq!(call(ctx, "", "isdsturiset", &[]), Ret::Int(-1));
+            assert_eq!(native(ctx, "setdsturi", &[Arg::Str("sip:10.0.0.1:5080")]), Ret::Int(1));
+            assert_eq!(call(ctx, "", "isdsturiset", &[]), Ret::Int(1));
+            assert_eq!(native(ctx, "setdsturi", &[Arg::Str("no uri")]), Ret::Int(-1));
+            assert_eq!(native(ctx, "resetdsturi", &[]), Ret::Int(1));
+            assert_eq!(ctx.dst_uri, None);
+
+            native(ctx, "force_rport", &[]);
+            native(ctx, "add_local_rport", &[]);
+            native(ctx, "set_reply_no_connect", &[]);
+            assert!(ctx.force_rport && ctx.add_local_rport && ctx.reply_no_connect);
+        });
+    }
+
+    #[test]
+    fn append_branch_forms() {
+        with_ctx(INVITE, |ctx| {
+            ctx.dst_uri = Some("sip:proxy:5080".into());
+            ctx.bflags = 4;
+            assert_eq!(native(ctx, "append_branch", &[]), Ret::Int(1));
+            assert_eq!(ctx.branches[0].uri, "sip:bob@example.com:5070;transport=udp");
+            assert_eq!(ctx.branches[0].dst_uri.as_deref(), Some("sip:proxy:5080"));
+            assert_eq!(ctx.branches[0].flags, 4);
+            assert_eq!(native(ctx, "append_branch", &[Arg::Str("sip:c@d"), Arg::Str("0.5")]), Ret::Int(1));
+            assert_eq!(ctx.branches[1].q, Some(500));
+            assert_eq!(native(ctx, "append_branch", &[Arg::Str("bad")]), Ret::Int(-1));
+            while ctx.branches.len() < 11 {
+                native(ctx, "append_branch", &[Arg::Str("sip:x@y")]);
+            }
+            assert_eq!(native(ctx, "append_branch", &[Arg::Str("sip:x@y")]), Ret::Int(-1));
+        });
+    }
+
+    #[test]
+    fn rewrites() {
+        with_ctx(INVITE, |ctx| {
+            assert_eq!(native(ctx, "rewriteuser", &[Arg::Str("carol")]), Ret::Int(1));
+            assert_eq!(ctx.ruri(), "sip:carol@example.com:5070;transport=udp");
+            assert_eq!(native(ctx, "sethost", &[Arg::Str("10.0.0.1")]), Ret::Int(1));
+            assert_eq!(native(ctx, "setport", &[Arg::Str("5090")]), Ret::Int(1));
+            assert_eq!(ctx.ruri(), "sip:carol@10.0.0.1:5090;transport=udp");
+            assert_eq!(native(ctx, "setport", &[Arg::Str("x")]), Ret::Int(-1));
+            assert_eq!(native(ctx, "rewritehostport", &[Arg::Str("1.2.3.4:5080")]), Ret::Int(1));
+            assert_eq!(ctx.ruri(), "sip:carol@1.2.3.4:5080;transport=udp");
+            assert_eq!(native(ctx, "sethp", &[Arg::Str("[::1]")]), Ret::Int(1));
+            assert_eq!(ctx.ruri(), "sip:carol@[::1];transport=udp");
+            assert_eq!(native(ctx, "rewritehostporttrans", &[Arg::Str("h.example:5061;transport=tls")]), Ret::Int(1));
+            assert_eq!(ctx.ruri(), "sip:carol@h.example:5061;transport=tls");
+            assert_eq!(native(ctx, "setuserpass", &[Arg::Str("pw")]), Ret::Int(1));
+            assert_eq!(ctx.ruri(), "sip:carol:pw@h.example:5061;transport=tls");
+            assert_eq!(native(ctx, "seturi", &[Arg::Str("sip:0049301234@gw.example")]), Ret::Int(1));
+            assert_eq!(native(ctx, "strip", &[Arg::Int(4)]), Ret::Int(1));
+            assert_eq!(ctx.ruri(), "sip:301234@gw.example");
+            assert_eq!(native(ctx, "prefix", &[Arg::Str("+4930")]), Ret::Int(1));
+            assert_eq!(ctx.ruri(), "sip:+4930301234@gw.example");
+            assert_eq!(native(ctx, "strip_tail", &[Arg::Int(4)]), Ret::Int(1));
+            assert_eq!(ctx.ruri(), "sip:+493030@gw.example");
+            assert_eq!(native(ctx, "strip", &[Arg::Int(99)]), Ret::Int(-1));
+            assert_eq!(native(ctx, "strip", &[Arg::Int(7)]), Ret::Int(1));
+            assert_eq!(ctx.ruri(), "sip:gw.example");
+            assert_eq!(native(ctx, "prefix", &[Arg::Str("00")]), Ret::Int(1));
+            assert_eq!(ctx.ruri(), "sip:00@gw.example");
+            assert_eq!(native(ctx, "seturi", &[Arg::Str("not a uri")]), Ret::Int(-1));
+            assert_eq!(native(ctx, "revert_uri", &[]), Ret::Int(1));
+            assert_eq!(ctx.ruri(), "sip:bob@example.com:5070;transport=udp");
+            assert_eq!(ctx.new_ruri, None);
+        });
+    }
+}
