@@ -10,6 +10,7 @@ pub mod forward;
 pub mod log;
 pub mod modules;
 pub mod myself;
+pub mod pv;
 pub mod route;
 pub mod server;
 pub mod sip;

@@ -55,6 +55,12 @@ impl Myself {
         })
     }
 
+    /// Is this IP address one of ours, whatever the port and transport
+    /// (`is_myself_srcip`)?
+    pub fn matches_ip(&self, ip: IpAddr) -> bool {
+        self.entries.iter().any(|e| e.host.parse::<IpAddr>().ok() == Some(ip))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

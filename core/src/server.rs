@@ -60,6 +60,7 @@ impl Server {
             location: crate::modules::registrar::LocationService::from_config(config),
             rr: crate::modules::rr::RrSettings::from_config(config),
             tm: Arc::new(crate::tm::Tm::new(crate::tm::TmConfig::from_config(config))),
+            modcfg: crate::modules::ModCfg::from_config(config),
         });
         shared.tm.start(Arc::downgrade(&shared));
         let tcfg = TransportConfig {
@@ -360,7 +361,11 @@ pub fn send_stateless_reply_with(
     reason: &str,
     extra_headers: Vec<(String, String)>,
 ) -> bool {
-    stateless_reply(shared, msg, info, shared.transports(), code, reason, extra_headers)
+    let Some(tx) = shared.transports.get() else {
+        tracing::warn!("no transports yet: reply {code} not sent");
+        return false;
+    };
+    stateless_reply(shared, msg, info, tx, code, reason, extra_headers)
 }
 
 fn stateless_reply(

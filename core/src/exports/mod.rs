@@ -148,6 +148,13 @@ pub static TABLES: &[&[Export]] = &[
     crate::modules::sl::EXPORTS,
     crate::modules::tm::EXPORTS,
     crate::modules::tm::TMX_EXPORTS,
+    crate::modules::pv::EXPORTS,
+    crate::modules::textops::EXPORTS,
+    crate::modules::maxfwd::EXPORTS,
+    crate::modules::sanity::EXPORTS,
+    crate::modules::siputils::EXPORTS,
+    crate::modules::corex::EXPORTS,
+    crate::modules::kx::EXPORTS,
 ];
 
 /// Every export.

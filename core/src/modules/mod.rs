@@ -9,3 +9,16 @@ pub mod registrar;
 pub mod rr;
 pub mod sl;
 pub mod tm;
+pub mod corex;
+pub mod kx;
+pub mod maxfwd;
+pub mod pv;
+pub mod sanity;
+pub mod settings;
+pub mod siputils;
+pub mod textops;
+
+pub use settings::ModCfg;
+
+#[cfg(test)]
+pub(crate) mod testutil;

@@ -89,6 +89,9 @@ pub struct Shared {
     pub rr: crate::modules::rr::RrSettings,
     /// The transaction table and its timer thread.
     pub tm: Arc<crate::tm::Tm>,
+    /// Module parameters (modparam) read once at start, and the cfg
+    /// defines (`KSR.kx.ifdef`).
+    pub modcfg: crate::modules::ModCfg,
 }
 
 impl Shared {
@@ -106,6 +109,7 @@ impl Shared {
             location: Default::default(),
             rr: Default::default(),
             tm: Arc::new(crate::tm::Tm::new(Default::default())),
+            modcfg: Default::default(),
         }
     }
 
@@ -159,6 +163,9 @@ pub struct RouteCtx<'a> {
     pub reply_no_connect: bool,
     /// `force_rport()`: act as if the top Via had `rport`.
     pub force_rport: bool,
+    /// `add_local_rport()`: the Via this proxy adds when forwarding gets
+    /// an empty `rport` parameter (RFC 3581).
+    pub add_local_rport: bool,
     /// Status code of the last reply sent for this request.
     pub last_reply_status: Option<u16>,
     /// `record_route()` was called: the Record-Route header(s) are written
@@ -213,6 +220,7 @@ impl<'a> RouteCtx<'a> {
             stop: Stop::No,
             reply_no_connect: false,
             force_rport: false,
+            add_local_rport: false,
             last_reply_status: None,
             record_route: None,
             t_reply_code: None,

@@ -150,6 +150,21 @@ impl SipMessage {
         removed
     }
 
+    /// Inserts a header right before (`after == false`) or after the first
+    /// header named `anchor` in the current list. Ok(false) if there is no
+    /// such header (nothing is added).
+    pub fn insert_header_near(&mut self, anchor: &str, after: bool, name: &str, value: &str) -> Result<bool, ParseError> {
+        let s = Self::new_slot(name, value)?;
+        let known = HeaderName::from_name(anchor);
+        let anchor = anchor.trim().to_string();
+        let slots = self.slots_snapshot();
+        let Some(pos) = slots.iter().position(|x| self.slot_matches(x, &anchor, known)) else {
+            return Ok(false);
+        };
+        self.slots().insert(if after { pos + 1 } else { pos }, s);
+        Ok(true)
+    }
+
     /// Removes original header number `index` (as numbered by `headers()`).
     /// Returns false if it does not exist or was already removed.
     pub fn remove_header_at(&mut self, index: usize) -> bool {

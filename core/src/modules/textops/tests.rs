@@ -1,0 +1,105 @@
+use crate::exports::{Arg, Ret};
+use crate::modules::testutil::{call, native, with_ctx, INVITE};
+
+fn wire(ctx: &crate::route::RouteCtx<'_>) -> String {
+    String::from_utf8_lossy(&ctx.msg.serialize()).into_owned()
+}
+
+#[test]
+fn header_text_parsing() {
+    use super::parse_header_text as p;
+    assert_eq!(p("X-A: 1\r\n"), Some(vec![("X-A".into(), "1".into())]));
+    assert_eq!(p("X-A: 1"), Some(vec![("X-A".into(), "1".into())]));
+    assert_eq!(p("X-A: 1\r\nX-B: 2\r\n").unwrap().len(), 2);
+    assert_eq!(p("X-A: 1\r\n  cont\r\n"), Some(vec![("X-A".into(), "1 cont".into())]));
+    assert_eq!(p("no colon"), None);
+    assert_eq!(p(""), None);
+}
+
+#[test]
+fn append_insert_with_and_without_crlf() {
+    with_ctx(INVITE, |ctx| {
+        assert_eq!(native(ctx, "append_hf", &[Arg::Str("X-App: 1\r\n")]), Ret::Int(1));
+        assert_eq!(native(ctx, "append_hf", &[Arg::Str("X-App2: 2")]), Ret::Int(1));
+        assert_eq!(native(ctx, "insert_hf", &[Arg::Str("X-Top: t\r\n")]), Ret::Int(1));
+        assert_eq!(native(ctx, "append_hf", &[Arg::Str("X-After-CallID: c\r\n"), Arg::Str("Call-ID")]), Ret::Int(1));
+        assert_eq!(native(ctx, "insert_hf", &[Arg::Str("X-Before-CSeq: s\r\n"), Arg::Str("CSeq")]), Ret::Int(1));
+        // anchor by compact name: "f" is From
+        assert_eq!(native(ctx, "insert_hf", &[Arg::Str("X-Before-From: f\r\n"), Arg::Str("From")]), Ret::Int(1));
+        assert_eq!(native(ctx, "append_hf", &[Arg::Str("X-N: n\r\n"), Arg::Str("X-Nope")]), Ret::Int(-1));
+        assert_eq!(native(ctx, "append_hf", &[Arg::Str("garbage")]), Ret::Int(-1));
+        let w = wire(ctx);
+        assert!(w.starts_with("INVITE sip:bob@example.com:5070;transport=udp SIP/2.0\r\nX-Top: t\r\nVia:"), "{w}");
+        assert!(w.contains("Call-ID: a84b4c76e66710@pc33.atlanta.example.com\r\nX-After-CallID: c\r\nX-Before-CSeq: s\r\nCSeq: 314159 INVITE\r\n"), "{w}");
+        assert!(w.contains("X-Before-From: f\r\nf: Alice"), "{w}");
+        assert!(w.contains("X-App: 1\r\nX-App2: 2\r\n"), "{w}");
+        assert!(w.ends_with("\r\n\r\nv=0\r\n"), "{w}");
+        // As in Kamailio, added headers are not seen by the header tests.
+        assert_eq!(native(ctx, "is_present_hf", &[Arg::Str("X-App")]), Ret::Int(-1));
+    });
+}
+
+#[test]
+fn remove_and_present_incl_compact_and_multi() {
+    with_ctx(INVITE, |ctx| {
+        assert_eq!(native(ctx, "is_present_hf", &[Arg::Str("From")]), Ret::Int(1));
+        assert_eq!(native(ctx, "is_present_hf", &[Arg::Str("f")]), Ret::Int(1));
+        assert_eq!(native(ctx, "is_present_hf", &[Arg::Str("x-FOO")]), Ret::Int(1));
+        assert_eq!(native(ctx, "is_present_hf", &[Arg::Str("Route")]), Ret::Int(-1));
+        assert_eq!(native(ctx, "remove_hf", &[Arg::Str("X-Foo")]), Ret::Int(2));
+        assert_eq!(native(ctx, "remove_hf", &[Arg::Str("X-Foo")]), Ret::Int(-1));
+        assert_eq!(native(ctx, "remove_hf", &[Arg::Str("v")]), Ret::Int(2));
+        assert_eq!(native(ctx, "remove_hf", &[Arg::Str("Route")]), Ret::Int(-1));
+        let w = wire(ctx);
+        assert!(!w.to_ascii_lowercase().contains("x-foo") && !w.contains("Via:"), "{w}");
+        // received headers are still what getters show
+        assert_eq!(native(ctx, "is_present_hf", &[Arg::Str("X-Foo")]), Ret::Int(1));
+        // remove_hf does not remove headers the script added
+        native(ctx, "append_hf", &[Arg::Str("X-New: 1\r\n")]);
+        assert_eq!(native(ctx, "remove_hf", &[Arg::Str("X-New")]), Ret::Int(-1));
+        assert!(wire(ctx).contains("X-New: 1\r\n"));
+    });
+}
+
+#[test]
+fn kemi_hdr_group() {
+    with_ctx(INVITE, |ctx| {
+        assert_eq!(call(ctx, "hdr", "get", &[Arg::Str("f")]), Ret::Str("Alice <sip:alice@atlanta.example.com>;tag=1928301774".into()));
+        assert_eq!(call(ctx, "hdr", "get", &[Arg::Str("X-Foo")]), Ret::Str("one".into()));
+        assert_eq!(call(ctx, "hdr", "get", &[Arg::Str("X-None")]), Ret::Null);
+        assert_eq!(call(ctx, "hdr", "is_present", &[Arg::Str("User-Agent")]), Ret::Int(1));
+        assert_eq!(call(ctx, "hdr", "append", &[Arg::Str("X-K: 1\r\n")]), Ret::Int(1));
+        assert_eq!(call(ctx, "hdr", "insert", &[Arg::Str("X-I: 1\r\n")]), Ret::Int(1));
+        assert_eq!(call(ctx, "hdr", "remove", &[Arg::Str("User-Agent")]), Ret::Int(1));
+        assert_eq!(call(ctx, "hdr", "append_after", &[Arg::Str("X-AA: 1\r\n"), Arg::Str("CSeq")]), Ret::Int(1));
+        assert_eq!(call(ctx, "hdr", "insert_before", &[Arg::Str("X-IB: 1\r\n"), Arg::Str("CSeq")]), Ret::Int(1));
+        assert_eq!(call(ctx, "hdr", "rmappend", &[Arg::Str("Contact"), Arg::Str("Contact: <sip:new@h>\r\n")]), Ret::Int(1));
+        let w = wire(ctx);
+        assert!(w.contains("X-K: 1\r\n") && w.contains("\r\nX-I: 1\r\nVia:") && !w.contains("User-Agent"), "{w}");
+        assert!(w.contains("X-IB: 1\r\nCSeq: 314159 INVITE\r\nX-AA: 1\r\n"), "{w}");
+        assert!(w.contains("Contact: <sip:new@h>\r\n") && !w.contains("alice@192.0.2.7"), "{w}");
+    });
+}
+
+#[test]
+fn search_and_subst() {
+    with_ctx(INVITE, |ctx| {
+        assert_eq!(native(ctx, "search", &[Arg::Str("^CSeq: [0-9]+ INVITE")]), Ret::Int(-1)); // no multi-line mode
+        assert_eq!(native(ctx, "search", &[Arg::Str("(?m)^CSeq: [0-9]+ INVITE")]), Ret::Int(1));
+        assert_eq!(native(ctx, "search", &[Arg::Str("TestUA")]), Ret::Int(1));
+        assert_eq!(native(ctx, "search", &[Arg::Str("nothere")]), Ret::Int(-1));
+        assert_eq!(native(ctx, "search", &[Arg::Str("(")]), Ret::Int(-1));
+        assert_eq!(native(ctx, "search_body", &[Arg::Str("v=0")]), Ret::Int(1));
+        assert_eq!(native(ctx, "search_body", &[Arg::Str("TestUA")]), Ret::Int(-1));
+        assert_eq!(native(ctx, "has_body", &[]), Ret::Int(1));
+        assert_eq!(native(ctx, "has_body", &[Arg::Str("application/sdp")]), Ret::Int(1));
+        assert_eq!(native(ctx, "has_body", &[Arg::Str("text/plain")]), Ret::Int(-1));
+        assert_eq!(native(ctx, "subst_uri", &[Arg::Str("/^sip:bob@([^:;]+).*$/sip:robert@\\1/")]), Ret::Int(1));
+        assert_eq!(ctx.ruri(), "sip:robert@example.com");
+        assert_eq!(native(ctx, "subst_user", &[Arg::Str("/ROB/bob/i")]), Ret::Int(1));
+        assert_eq!(ctx.ruri(), "sip:bobert@example.com");
+        assert_eq!(native(ctx, "subst_user", &[Arg::Str("/zzz/y/")]), Ret::Int(-1));
+        assert_eq!(native(ctx, "subst_user", &[Arg::Str("/b/B/g")]), Ret::Int(1));
+        assert_eq!(ctx.ruri(), "sip:BoBert@example.com");
+    });
+}
