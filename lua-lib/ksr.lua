@@ -7,6 +7,25 @@
 ---@class KSR
 KSR = {}
 
+--- cfg name: add_local_rport
+---@return integer
+function KSR.add_local_rport() end
+
+--- cfg name: append_branch
+---@return integer
+function KSR.append_branch() end
+
+--- cfg name: append_branch
+---@param p1 string
+---@return integer
+function KSR.append_branch_uri(p1) end
+
+--- cfg name: append_branch
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.append_branch_uri_q(p1, p2) end
+
 ---@param p1 string
 ---@return integer
 function KSR.crit(p1) end
@@ -21,6 +40,10 @@ function KSR.drop() end
 ---@param p1 string
 ---@return integer
 function KSR.err(p1) end
+
+--- cfg name: force_rport
+---@return integer
+function KSR.force_rport() end
 
 --- cfg name: forward
 ---@return integer
@@ -40,13 +63,111 @@ function KSR.is_BYE() end
 function KSR.is_CANCEL() end
 
 ---@return boolean
+function KSR.is_INFO() end
+
+---@return boolean
 function KSR.is_INVITE() end
+
+---@return boolean
+function KSR.is_IPv4() end
+
+---@return boolean
+function KSR.is_IPv6() end
+
+---@return boolean
+function KSR.is_KDMQ() end
+
+---@return boolean
+function KSR.is_MESSAGE() end
+
+---@return boolean
+function KSR.is_NOTIFY() end
 
 ---@return boolean
 function KSR.is_OPTIONS() end
 
 ---@return boolean
+function KSR.is_PRACK() end
+
+---@return boolean
+function KSR.is_PUBLISH() end
+
+---@return boolean
+function KSR.is_REFER() end
+
+---@return boolean
 function KSR.is_REGISTER() end
+
+---@return boolean
+function KSR.is_SCTP() end
+
+---@return boolean
+function KSR.is_SUBSCRIBE() end
+
+---@return boolean
+function KSR.is_TCP() end
+
+---@return boolean
+function KSR.is_TLS() end
+
+---@return boolean
+function KSR.is_UDP() end
+
+---@return boolean
+function KSR.is_UPDATE() end
+
+---@return boolean
+function KSR.is_WS() end
+
+---@return boolean
+function KSR.is_WSS() end
+
+---@return boolean
+function KSR.is_WSX() end
+
+--- cfg name: is_method
+---@param p1 string
+---@return boolean
+function KSR.is_method(p1) end
+
+---@param p1 string
+---@return boolean
+function KSR.is_method_in(p1) end
+
+--- cfg name: is_myself
+---@param p1 string
+---@return boolean
+function KSR.is_myself(p1) end
+
+---@return boolean
+function KSR.is_myself_duri() end
+
+---@return boolean
+function KSR.is_myself_furi() end
+
+---@return boolean
+function KSR.is_myself_ruri() end
+
+---@return boolean
+function KSR.is_myself_srcip() end
+
+---@return boolean
+function KSR.is_myself_turi() end
+
+--- cfg name: isbflagset
+---@param p1 integer
+---@return boolean
+function KSR.isbflagset(p1) end
+
+--- cfg name: isbflagset
+---@param p1 integer
+---@param p2 integer
+---@return boolean
+function KSR.isbiflagset(p1, p2) end
+
+--- cfg name: isdsturiset
+---@return boolean
+function KSR.isdsturiset() end
 
 --- cfg name: isflagset
 ---@param p1 integer
@@ -57,22 +178,375 @@ function KSR.isflagset(p1) end
 ---@return integer
 function KSR.notice(p1) end
 
+--- cfg name: prefix
+---@param p1 string
+---@return integer
+function KSR.prefix(p1) end
+
+--- cfg name: resetbflag
+---@param p1 integer
+---@return integer
+function KSR.resetbflag(p1) end
+
+--- cfg name: resetbflag
+---@param p1 integer
+---@param p2 integer
+---@return integer
+function KSR.resetbiflag(p1, p2) end
+
+--- cfg name: resetdsturi
+---@return integer
+function KSR.resetdsturi() end
+
 --- cfg name: resetflag
 ---@param p1 integer
 ---@return integer
 function KSR.resetflag(p1) end
 
+--- cfg name: revert_uri
+---@return integer
+function KSR.revert_uri() end
+
+--- cfg name: rewritehost, sethost, seth
+---@param p1 string
+---@return integer
+function KSR.rewritehost(p1) end
+
+--- cfg name: rewritehostport, sethostport, sethp
+---@param p1 string
+---@return integer
+function KSR.rewritehostport(p1) end
+
+--- cfg name: rewritehostporttrans, sethostporttrans, sethpt
+---@param p1 string
+---@return integer
+function KSR.rewritehostporttrans(p1) end
+
+--- cfg name: rewriteport, setport, setp
+---@param p1 string
+---@return integer
+function KSR.rewriteport(p1) end
+
+--- cfg name: rewriteuri, seturi
+---@param p1 string
+---@return integer
+function KSR.rewriteuri(p1) end
+
+--- cfg name: rewriteuser, setuser, setu
+---@param p1 string
+---@return integer
+function KSR.rewriteuser(p1) end
+
+--- cfg name: rewriteuserpass, setuserpass, setup
+---@param p1 string
+---@return integer
+function KSR.rewriteuserpass(p1) end
+
 ---@return integer
 function KSR.set_drop() end
+
+--- cfg name: set_reply_no_connect
+---@return integer
+function KSR.set_reply_no_connect() end
+
+--- cfg name: setbflag
+---@param p1 integer
+---@return integer
+function KSR.setbflag(p1) end
+
+--- cfg name: setbflag
+---@param p1 integer
+---@param p2 integer
+---@return integer
+function KSR.setbiflag(p1, p2) end
+
+--- cfg name: setdsturi
+---@param p1 string
+---@return integer
+function KSR.setdsturi(p1) end
 
 --- cfg name: setflag
 ---@param p1 integer
 ---@return integer
 function KSR.setflag(p1) end
 
+--- cfg name: strip
+---@param p1 integer
+---@return integer
+function KSR.strip(p1) end
+
+--- cfg name: strip_tail
+---@param p1 integer
+---@return integer
+function KSR.strip_tail(p1) end
+
 ---@param p1 string
 ---@return integer
 function KSR.warn(p1) end
+
+---@class KSR.corex
+KSR.corex = {}
+
+--- cfg name: has_ruri_user
+---@return integer
+function KSR.corex.has_ruri_user() end
+
+--- cfg name: has_user_agent
+---@return integer
+function KSR.corex.has_user_agent() end
+
+---@class KSR.hdr
+KSR.hdr = {}
+
+---@param p1 string
+---@return integer
+function KSR.hdr.append(p1) end
+
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.hdr.append_after(p1, p2) end
+
+---@param p1 string
+---@return string|nil
+function KSR.hdr.get(p1) end
+
+---@param p1 string
+---@return integer
+function KSR.hdr.insert(p1) end
+
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.hdr.insert_before(p1, p2) end
+
+---@param p1 string
+---@return integer
+function KSR.hdr.is_present(p1) end
+
+---@param p1 string
+---@return integer
+function KSR.hdr.remove(p1) end
+
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.hdr.rmappend(p1, p2) end
+
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.hdr.rminsert(p1, p2) end
+
+---@class KSR.kx
+KSR.kx = {}
+
+---@return string|nil
+function KSR.kx.get_body() end
+
+---@return integer
+function KSR.kx.get_bodylen() end
+
+---@return string|nil
+function KSR.kx.get_callid() end
+
+---@param p1 string
+---@return string|nil
+function KSR.kx.get_def(p1) end
+
+---@param p1 string
+---@return integer
+function KSR.kx.get_defn(p1) end
+
+---@return string|nil
+function KSR.kx.get_duri() end
+
+---@return string|nil
+function KSR.kx.get_fhost() end
+
+---@return string|nil
+function KSR.kx.get_furi() end
+
+---@return string|nil
+function KSR.kx.get_fuser() end
+
+---@return string|nil
+function KSR.kx.get_method() end
+
+---@return integer
+function KSR.kx.get_msglen() end
+
+---@return string|nil
+function KSR.kx.get_ouri() end
+
+---@return string|nil
+function KSR.kx.get_proto() end
+
+---@return string|nil
+function KSR.kx.get_rcvip() end
+
+---@return integer
+function KSR.kx.get_rcvport() end
+
+---@return string|nil
+function KSR.kx.get_rhost() end
+
+---@return string|nil
+function KSR.kx.get_ruri() end
+
+---@return string|nil
+function KSR.kx.get_ruser() end
+
+---@return string|nil
+function KSR.kx.get_srcip() end
+
+---@return integer
+function KSR.kx.get_srcport() end
+
+---@return integer
+function KSR.kx.get_status() end
+
+---@return string|nil
+function KSR.kx.get_thost() end
+
+---@return integer
+function KSR.kx.get_timestamp() end
+
+---@return string|nil
+function KSR.kx.get_turi() end
+
+---@return string|nil
+function KSR.kx.get_tuser() end
+
+---@return string|nil
+function KSR.kx.get_ua() end
+
+---@return string|nil
+function KSR.kx.gete_body() end
+
+---@return string|nil
+function KSR.kx.gete_duri() end
+
+---@return string|nil
+function KSR.kx.gete_fhost() end
+
+---@return string|nil
+function KSR.kx.gete_furi() end
+
+---@return string|nil
+function KSR.kx.gete_fuser() end
+
+---@return string|nil
+function KSR.kx.gete_rhost() end
+
+---@return string|nil
+function KSR.kx.gete_ruri() end
+
+---@return string|nil
+function KSR.kx.gete_ruser() end
+
+---@return string|nil
+function KSR.kx.gete_thost() end
+
+---@return string|nil
+function KSR.kx.gete_turi() end
+
+---@return string|nil
+function KSR.kx.gete_tuser() end
+
+---@return string|nil
+function KSR.kx.gete_ua() end
+
+---@return string|nil
+function KSR.kx.getw_fhost() end
+
+---@return string|nil
+function KSR.kx.getw_fuser() end
+
+---@return string|nil
+function KSR.kx.getw_rhost() end
+
+---@return string|nil
+function KSR.kx.getw_ruser() end
+
+---@return string|nil
+function KSR.kx.getw_thost() end
+
+---@return string|nil
+function KSR.kx.getw_tuser() end
+
+---@return string|nil
+function KSR.kx.getw_ua() end
+
+---@param p1 string
+---@return integer
+function KSR.kx.ifdef(p1) end
+
+---@param p1 string
+---@return integer
+function KSR.kx.ifndef(p1) end
+
+---@class KSR.maxfwd
+KSR.maxfwd = {}
+
+--- cfg name: is_maxfwd_lt
+---@param p1 integer
+---@return integer
+function KSR.maxfwd.is_maxfwd_lt(p1) end
+
+--- cfg name: process_maxfwd, mf_process_maxfwd_header
+---@param p1 integer
+---@return integer
+function KSR.maxfwd.process_maxfwd(p1) end
+
+---@class KSR.pv
+KSR.pv = {}
+
+---@param p1 string
+---@return integer|string|nil
+function KSR.pv.get(p1) end
+
+---@param p1 string
+---@return string|nil
+function KSR.pv.gete(p1) end
+
+---@param p1 string
+---@param p2 integer
+---@return integer|string|nil
+function KSR.pv.getvn(p1, p2) end
+
+---@param p1 string
+---@param p2 string
+---@return string|nil
+function KSR.pv.getvs(p1, p2) end
+
+---@param p1 string
+---@return string|nil
+function KSR.pv.getw(p1) end
+
+---@param p1 string
+---@return boolean
+function KSR.pv.is_null(p1) end
+
+--- cfg name: pv_isset
+---@param p1 string
+---@return boolean
+function KSR.pv.isset(p1) end
+
+---@param p1 string
+---@param p2 integer
+---@return integer
+function KSR.pv.seti(p1, p2) end
+
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.pv.sets(p1, p2) end
+
+--- cfg name: pv_unset
+---@param p1 string
+---@return integer
+function KSR.pv.unset(p1) end
 
 ---@class KSR.registrar
 KSR.registrar = {}
@@ -172,6 +646,95 @@ function KSR.rr.record_route_preset(p1, p2) end
 ---@return integer
 function KSR.rr.record_route_preset_one(p1) end
 
+---@class KSR.sanity
+KSR.sanity = {}
+
+--- cfg name: sanity_check
+---@param p1 integer
+---@param p2 integer
+---@return integer
+function KSR.sanity.sanity_check(p1, p2) end
+
+--- cfg name: sanity_check
+---@return integer
+function KSR.sanity.sanity_check_defaults() end
+
+--- cfg name: sanity_check
+---@param p1 integer
+---@return integer
+function KSR.sanity.sanity_check_msg(p1) end
+
+--- cfg name: sanity_reply
+---@return integer
+function KSR.sanity.sanity_reply() end
+
+---@class KSR.siputils
+KSR.siputils = {}
+
+--- cfg name: add_uri_param
+---@param p1 string
+---@return integer
+function KSR.siputils.add_uri_param(p1) end
+
+--- cfg name: cmp_aor
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.siputils.cmp_aor(p1, p2) end
+
+--- cfg name: cmp_uri
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.siputils.cmp_uri(p1, p2) end
+
+--- cfg name: has_totag
+---@return integer
+function KSR.siputils.has_totag() end
+
+--- cfg name: is_e164
+---@param p1 string
+---@return integer
+function KSR.siputils.is_e164(p1) end
+
+--- cfg name: is_first_hop
+---@return integer
+function KSR.siputils.is_first_hop() end
+
+--- cfg name: is_numeric
+---@param p1 string
+---@return integer
+function KSR.siputils.is_numeric(p1) end
+
+--- cfg name: is_reply
+---@return integer
+function KSR.siputils.is_reply() end
+
+--- cfg name: is_request
+---@return integer
+function KSR.siputils.is_request() end
+
+--- cfg name: is_tel_number
+---@param p1 string
+---@return integer
+function KSR.siputils.is_tel_number(p1) end
+
+--- cfg name: is_uri_user_e164
+---@param p1 string
+---@return integer
+function KSR.siputils.is_uri_user_e164(p1) end
+
+--- cfg name: uri_param
+---@param p1 string
+---@return integer
+function KSR.siputils.uri_param(p1) end
+
+--- cfg name: uri_param
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.siputils.uri_param_value(p1, p2) end
+
 ---@class KSR.sl
 KSR.sl = {}
 
@@ -190,6 +753,70 @@ function KSR.sl.sl_reply_error() end
 ---@param p2 string
 ---@return integer
 function KSR.sl.sl_send_reply(p1, p2) end
+
+---@class KSR.textops
+KSR.textops = {}
+
+--- cfg name: append_hf
+---@param p1 string
+---@return integer
+function KSR.textops.append_hf(p1) end
+
+--- cfg name: append_hf
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.textops.append_hf_hdr(p1, p2) end
+
+--- cfg name: has_body
+---@return integer
+function KSR.textops.has_body() end
+
+--- cfg name: has_body
+---@param p1 string
+---@return integer
+function KSR.textops.has_body_type(p1) end
+
+--- cfg name: insert_hf
+---@param p1 string
+---@return integer
+function KSR.textops.insert_hf(p1) end
+
+--- cfg name: insert_hf
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.textops.insert_hf_hdr(p1, p2) end
+
+--- cfg name: is_present_hf
+---@param p1 string
+---@return integer
+function KSR.textops.is_present_hf(p1) end
+
+--- cfg name: remove_hf
+---@param p1 string
+---@return integer
+function KSR.textops.remove_hf(p1) end
+
+--- cfg name: search
+---@param p1 string
+---@return integer
+function KSR.textops.search(p1) end
+
+--- cfg name: search_body
+---@param p1 string
+---@return integer
+function KSR.textops.search_body(p1) end
+
+--- cfg name: subst_uri
+---@param p1 string
+---@return integer
+function KSR.textops.subst_uri(p1) end
+
+--- cfg name: subst_user
+---@param p1 string
+---@return integer
+function KSR.textops.subst_user(p1) end
 
 ---@class KSR.tm
 KSR.tm = {}

@@ -4,7 +4,8 @@
 //! addresses) and every `alias`. An entry without a port matches any port;
 //! a URI without a port matches entries on the transport's default port.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::OnceLock;
 
 use crate::transport::Protocol;
 
@@ -20,6 +21,9 @@ struct Entry {
 #[derive(Debug, Clone, Default)]
 pub struct Myself {
     entries: Vec<Entry>,
+    /// The sockets as actually bound (a `listen` on port 0 gets its port
+    /// from the OS), known only once the listeners are up.
+    bound: OnceLock<Vec<Entry>>,
 }
 
 impl Myself {
@@ -31,11 +35,21 @@ impl Myself {
         }
     }
 
+    /// Record the bound sockets; called once, when the listeners are up.
+    pub fn set_bound(&self, sockets: &[(Protocol, SocketAddr)]) {
+        let entries = sockets
+            .iter()
+            .map(|(p, a)| Entry { proto: Some(*p), host: a.ip().to_string(), port: Some(a.port()) })
+            .collect();
+        let _ = self.bound.set(entries);
+    }
+
     /// Is `host[:port]` (over `proto`, when known) one of ours?
     pub fn matches(&self, host: &str, port: Option<u16>, proto: Option<Protocol>) -> bool {
         let host = normalize_host(host);
         let ip = host.parse::<IpAddr>().ok();
-        self.entries.iter().any(|e| {
+        let bound = self.bound.get().map(|b| b.as_slice()).unwrap_or(&[]);
+        self.entries.iter().chain(bound).any(|e| {
             let host_ok = match (ip, e.host.parse::<IpAddr>().ok()) {
                 (Some(a), Some(b)) => a == b,
                 _ => e.host == host,
@@ -58,7 +72,8 @@ impl Myself {
     /// Is this IP address one of ours, whatever the port and transport
     /// (`is_myself_srcip`)?
     pub fn matches_ip(&self, ip: IpAddr) -> bool {
-        self.entries.iter().any(|e| e.host.parse::<IpAddr>().ok() == Some(ip))
+        let bound = self.bound.get().map(|b| b.as_slice()).unwrap_or(&[]);
+        self.entries.iter().chain(bound).any(|e| e.host.parse::<IpAddr>().ok() == Some(ip))
     }
 
     pub fn is_empty(&self) -> bool {

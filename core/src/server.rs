@@ -81,10 +81,8 @@ impl Server {
                 return Err(format!("cannot start the listeners: {e}"));
             }
         };
+        shared.myself.set_bound(&transports.local_addrs());
         let _ = shared.transports.set(transports.clone());
-        for (proto, addr) in transports.local_addrs() {
-            tracing::info!("listening on {proto}:{addr}");
-        }
         Ok(Server { runtime: Some(runtime), transports, shared })
     }
 

@@ -51,6 +51,8 @@ impl Switchboard {
             .arg("-f")
             .arg(cfg)
             .args(args)
+            // SB_DEBUG=3 shows the server's debug log in a failing test.
+            .args(std::env::var("SB_DEBUG").map(|d| vec!["--debug".to_string(), d]).unwrap_or_default())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

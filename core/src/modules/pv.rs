@@ -108,8 +108,8 @@ pub static EXPORTS: &[Export] = &[
     export!("pv", "sets", [], [Str, Str], sets),
     export!("pv", "seti", [], [Str, Int], seti),
     export!("pv", "unset", ["pv_unset"], [Str], unset),
-    export!("pv", "is_null", [], [Str], is_null),
-    export!("pv", "isset", ["pv_isset"], [Str], isset),
+    export!("pv", "is_null", [], [Str], is_null, ret = RetKind::Bool),
+    export!("pv", "isset", ["pv_isset"], [Str], isset, ret = RetKind::Bool),
 ];
 
 #[cfg(test)]

@@ -488,10 +488,10 @@ macro_rules! m {
 /// All known modules.
 pub static MODULES: &[ModuleDef] = &[
     // --- switchboard scope (Planned until each lands) ---
-    m!("sl", Planned, SL),
-    m!("tm", Planned, TM),
-    m!("tmx", Planned, TMX),
-    m!("rr", Planned, RR),
+    m!("sl", Active, SL),
+    m!("tm", Active, TM),
+    m!("tmx", Active, TMX),
+    m!("rr", Active, RR),
     m!("maxfwd", Active, MAXFWD),
     m!("sanity", Active, SANITY),
     m!("textops", Active, NONE),
@@ -501,8 +501,8 @@ pub static MODULES: &[ModuleDef] = &[
     m!("kex", Planned, NONE),
     m!("pv", Active, PV),
     m!("xlog", Planned, XLOG),
-    m!("registrar", Planned, REGISTRAR),
-    m!("usrloc", Planned, USRLOC),
+    m!("registrar", Active, REGISTRAR),
+    m!("usrloc", Active, USRLOC),
     m!("auth", Planned, AUTH),
     m!("auth_db", Planned, AUTH_DB),
     m!("msilo", Planned, MSILO),

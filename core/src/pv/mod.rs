@@ -103,6 +103,10 @@ pub enum Kind {
     Ua,
     Hdr(String),
     Hdrc(String),
+    /// `$def(NAME)`: the value of a cfg `#!define` (null when undefined
+    /// or defined without a value); `$defn(NAME)` the same as a number.
+    Def(String),
+    DefN(String),
     Rb,
     Ml,
     Mb,
@@ -196,6 +200,8 @@ fn kind_of(name: &str, arg: Option<&str>) -> Result<Kind, String> {
         "bf" => plain(Kind::Bf),
         "hdr" => need(Kind::Hdr),
         "hdrc" => need(Kind::Hdrc),
+        "def" => need(Kind::Def),
+        "defn" => need(Kind::DefN),
         "var" => need(Kind::Var),
         "avp" => need(|a| {
             let n = match a.strip_prefix("s:") {
@@ -471,6 +477,15 @@ fn get(pv: &Pv, ctx: &RouteCtx<'_>) -> Value {
                 .map(|h| h.value.to_string())
                 .collect();
             pick(vals, pv.index)
+        }
+        Kind::Def(name) | Kind::DefN(name) => {
+            let value = ctx.shared.modcfg.defines.iter().rev().find(|(n, _)| n == name).and_then(|(_, v)| v.clone());
+            match (value, matches!(pv.kind, Kind::DefN(_))) {
+                (None, _) => Value::Null,
+                // A quoted define value is a string token: drop the quotes.
+                (Some(v), false) => Value::Str(v.trim().trim_matches('"').to_string()),
+                (Some(v), true) => Value::Int(v.trim().trim_matches('"').parse().unwrap_or(0)),
+            }
         }
         Kind::Hdrc(name) => {
             let known = HeaderName::from_name(name);
