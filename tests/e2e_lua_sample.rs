@@ -195,3 +195,31 @@ both!(
     retransmitted_invite_is_absorbed,
     two_contacts_ring_in_parallel
 );
+
+/// Back-to-back 180 and 200 from the callee, picked up by different
+/// workers, still reach the caller in that order (DESIGN: serialize per
+/// transaction, in arrival order).
+#[test]
+fn udp_provisional_never_overtaken_by_final() {
+    let sb = sample(&["FR_INV_TIMER=30000".into()]);
+    let px = sb.udp.unwrap();
+    let mut bob = Ua::new("bob", Proto::Udp, px);
+    bob.register(3600);
+    let mut alice = Ua::new("alice", Proto::Udp, px);
+    for i in 0..40 {
+        let mut call = alice.invite("bob", &format!("order-{i}"));
+        let inv = bob.expect_request("INVITE", T);
+        let ringing = bob.reply_text(&inv, 180, "Ringing");
+        let ok = bob.reply_text(&inv, 200, "OK");
+        bob.send_to(&inv.peer, &format!("{ringing}"));
+        bob.send_to(&inv.peer, &ok);
+        let first = alice
+            .wait(T, |m| m.cseq_method() == "INVITE" && m.status() >= 180)
+            .expect("a reply");
+        assert_eq!(first.status(), 180, "call {i}: the 200 overtook the 180");
+        let ok = alice.expect_reply(200, "INVITE", T);
+        call.established(&ok);
+        alice.in_dialog(&call, "ACK");
+        bob.expect_request("ACK", T);
+    }
+}

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::transport::arrival::Turn;
 use crate::cfg::Config;
 use crate::engine::{Callback, Engine, EngineFactory, ScriptError};
 use crate::myself::Myself;
@@ -291,10 +292,11 @@ impl CoreHandler {
     /// A reply: its transaction's processing (reply routes, failure route,
     /// relaying), else the core reply route and stateless forwarding by
     /// Via unless the route drops it.
-    fn handle_reply(&self, msg: SipMessage, info: &ReceiveInfo) {
+    fn handle_reply(&self, msg: SipMessage, info: &ReceiveInfo, turn: Turn<'_>) {
         let shared = &self.shared;
+        turn.wait_for_earlier(branch_key(&msg));
         with_vars(|vars| {
-            if crate::tm::on_reply(shared, &msg, info, vars) {
+            if crate::tm::on_reply(shared, &msg, info, vars, turn) {
                 return;
             }
             let mut ctx = RouteCtx::new(shared, RouteType::Reply, msg, info.clone(), vars);
@@ -313,18 +315,35 @@ impl CoreHandler {
 
 impl Handler for CoreHandler {
     fn on_message(&self, data: Bytes, info: &ReceiveInfo, tx: &Transports) {
+        // First thing after recv: our place in line (see `arrival`).
+        let turn = tx.arrival().turn();
         let parsed = sip::parse_with_limit(data.clone(), self.shared.max_msg_size)
             .and_then(|m| m.validate().map(|()| m));
         match parsed {
-            Err(e) => self.reject_malformed(&data, info, e.reason(), tx),
-            Ok(msg) if msg.is_request() => self.handle_request(msg, info, tx),
-            Ok(msg) => self.handle_reply(msg, info),
+            Ok(msg) if !msg.is_request() => self.handle_reply(msg, info, turn),
+            Ok(msg) => {
+                drop(turn);
+                self.handle_request(msg, info, tx)
+            }
+            Err(e) => {
+                drop(turn);
+                self.reject_malformed(&data, info, e.reason(), tx)
+            }
         }
     }
 
     fn on_stream_error(&self, head: Bytes, info: &ReceiveInfo, reason: &str, tx: &Transports) {
         self.reject_malformed(&head, info, reason, tx);
     }
+}
+
+/// A reply's ordering key: its top Via branch, which names the
+/// transaction (and branch) it belongs to.
+fn branch_key(msg: &SipMessage) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    msg.top_via().ok().and_then(|v| v.branch()).unwrap_or("").hash(&mut h);
+    h.finish()
 }
 
 /// Local replies get `received`/`rport` on the top Via and a To-tag

@@ -1200,7 +1200,15 @@ fn finalize(shared: &Shared, tx: &Arc<TxCell>, vars: &mut Vars) {
 
 /// A reply from downstream. Returns false when it matches no transaction
 /// (the caller then runs the core reply route and forwards by Via).
-pub fn on_reply(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo, vars: &mut Vars) -> bool {
+/// `turn` (its place in arrival order) is released once the transaction
+/// is locked, so the next reply of the same transaction queues behind it.
+pub fn on_reply(
+    shared: &Shared,
+    msg: &SipMessage,
+    info: &ReceiveInfo,
+    vars: &mut Vars,
+    turn: crate::transport::arrival::Turn<'_>,
+) -> bool {
     let t = tm(shared);
     let Some((id, idx)) = msg.top_via().ok().and_then(|v| v.branch().and_then(|b| t.parse_branch(b))) else {
         return false;
@@ -1209,6 +1217,7 @@ pub fn on_reply(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo, vars: &mu
     let Some(code) = msg.status() else { return false };
     let cseq_method = msg.cseq().and_then(|c| c.ok()).map(|c| c.method);
     let _serial = tx.serial.lock().unwrap();
+    drop(turn);
     // Replies to our CANCEL end its retransmissions; nothing else.
     if cseq_method == Some(Method::Cancel) {
         if let Some(b) = tx.st.lock().unwrap().live.as_mut().and_then(|l| l.branches.get_mut(idx)) {
@@ -1229,6 +1238,7 @@ pub fn on_reply(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo, vars: &mu
             },
         };
         if branch_final {
+            tracing::debug!("tm: reply {code} for a branch already final (transaction {id}, branch {idx})");
             if st.invite && code >= 300 {
                 if let Some((_, ack, dest)) = st.acks.iter().find(|(i, _, _)| *i == idx) {
                     send(shared, dest, ack.clone());

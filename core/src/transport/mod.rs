@@ -13,6 +13,7 @@
 //! Handlers always run on worker threads, never on tokio threads.
 
 pub mod addr;
+pub mod arrival;
 pub mod framing;
 mod tcp;
 mod udp;
@@ -150,6 +151,7 @@ pub struct Transports {
     stopping: AtomicBool,
     threads: Mutex<Vec<JoinHandle<()>>>,
     me: Weak<Transports>,
+    arrival: arrival::ArrivalGate,
 }
 
 impl Transports {
@@ -199,19 +201,22 @@ impl Transports {
             stopping: AtomicBool::new(false),
             threads: Mutex::new(Vec::new()),
             me: me.clone(),
+            arrival: Default::default(),
         });
 
         let mut threads = Vec::new();
         let spawned = (|| -> std::io::Result<()> {
             for (i, l) in t.udp.iter().enumerate() {
+                let recv_lock = Arc::new(Mutex::new(()));
                 for w in 0..t.cfg.udp_workers {
                     let sock = l.sock.try_clone()?;
                     let (t2, h) = (t.clone(), handler.clone());
                     let local = l.local;
+                    let recv_lock = recv_lock.clone();
                     threads.push(
                         std::thread::Builder::new()
                             .name(format!("udp{i}-w{w}"))
-                            .spawn(move || udp::worker(t2, h, sock, local))?,
+                            .spawn(move || udp::worker(t2, h, sock, local, recv_lock))?,
                     );
                 }
             }
@@ -243,6 +248,11 @@ impl Transports {
     }
 
     /// The actually bound (proto, addr) pairs, in listen order.
+    /// Receive order of UDP messages across workers (see `arrival`).
+    pub fn arrival(&self) -> &arrival::ArrivalGate {
+        &self.arrival
+    }
+
     pub fn local_addrs(&self) -> Vec<(Protocol, SocketAddr)> {
         self.local_addrs.clone()
     }

@@ -3,7 +3,7 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -62,12 +62,28 @@ impl UdpListener {
     }
 }
 
-pub(crate) fn worker(t: Arc<Transports>, handler: Arc<dyn Handler>, sock: UdpSocket, local: SocketAddr) {
+/// `recv_lock`: the socket's workers take turns in `recv_from` and mark
+/// their arrival ticket before letting the next one in (see `arrival`).
+pub(crate) fn worker(
+    t: Arc<Transports>,
+    handler: Arc<dyn Handler>,
+    sock: UdpSocket,
+    local: SocketAddr,
+    recv_lock: Arc<Mutex<()>>,
+) {
     let max = t.cfg.max_msg_size;
     // one byte more than the limit: a datagram filling it is too big
     let mut buf = vec![0u8; max + 1];
     loop {
-        let (n, src) = match sock.recv_from(&mut buf) {
+        let received = {
+            let _turn = recv_lock.lock().unwrap_or_else(|e| e.into_inner());
+            let r = sock.recv_from(&mut buf);
+            if r.is_ok() {
+                t.arrival.mark();
+            }
+            r
+        };
+        let (n, src) = match received {
             Ok(r) => r,
             Err(e) => {
                 if t.stopping() {
