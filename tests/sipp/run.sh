@@ -29,10 +29,12 @@ for _ in $(seq 50); do
 done
 grep -q "started with" "$work/switchboard.log" || { cat "$work/switchboard.log"; exit 1; }
 
-sipp -sf tests/sipp/uas.xml -i 127.0.0.1 -p "$UAS_PORT" -nostdin -bg \
-    -trace_err -error_file "$work/uas_err.log" >/dev/null
-uas_pid=$(pgrep -n -f "sipp -sf tests/sipp/uas.xml -i 127.0.0.1 -p $UAS_PORT") || true
-[ -n "$uas_pid" ] && pids+=("$uas_pid")
+# -bg forks; the parent prints the child's PID (and exits 99).
+bg=$(sipp -sf tests/sipp/uas.xml -i 127.0.0.1 -p "$UAS_PORT" -nostdin -bg \
+    -trace_err -error_file "$work/uas_err.log" 2>&1 || true)
+uas_pid=$(echo "$bg" | sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p')
+[ -n "$uas_pid" ] || { echo "uas did not start: $bg"; exit 1; }
+pids+=("$uas_pid")
 
 sipp -sf tests/sipp/register.xml -i 127.0.0.1 -p "$UAC_PORT" -s service \
     -key uas_port "$UAS_PORT" -m 1 -nostdin -timeout 10s "127.0.0.1:$PROXY_PORT" >/dev/null
