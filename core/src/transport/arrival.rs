@@ -81,6 +81,14 @@ impl ArrivalGate {
         }
     }
 
+    /// This thread is done with its message (whether or not it was handed
+    /// on): later ones stop waiting for it.
+    pub(crate) fn clear(&self) {
+        if let Some(i) = SLOT.with(|s| s.get()) {
+            self.seq[i].store(0, Ordering::Release);
+        }
+    }
+
     /// The place in line of the message this thread is handling (an
     /// untracked one when the thread took no ticket, e.g. a TCP worker).
     pub fn turn(&self) -> Turn<'_> {

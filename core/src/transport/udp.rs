@@ -104,20 +104,24 @@ pub(crate) fn worker(
             break;
         }
         if n == 0 {
+            t.arrival.clear();
             continue;
         }
         if n > max {
             warn!("udp:{local}: dropped datagram from {src}: larger than max_msg_size ({max})");
+            t.arrival.clear();
             continue;
         }
         let d = &buf[..n];
         if d.iter().all(|&b| b == b'\r' || b == b'\n') {
             debug!("udp:{local}: keep-alive from {src} ignored");
+            t.arrival.clear();
             continue;
         }
         let data = Bytes::copy_from_slice(d);
         let info = ReceiveInfo { proto: Protocol::Udp, src, local, conn_id: None };
         guarded("on_message", &info, || handler.on_message(data, &info, &t));
+        t.arrival.clear();
     }
     debug!("udp:{local}: worker stopped");
 }

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# switchboard vs Kamailio, side by side in one run: the SAME kamailio.cfg +
+# KEMI Lua script (samples/lua, which Kamailio 5.6 loads unchanged) under
+# the same SIPp load (tests/sipp scenarios: uac -> proxy -> uas).
+#
+#   S1  calls at a fixed rate: CPU-ms per 1000 calls, peak memory (PSS)
+#   S2  REGISTER refreshes at a fixed rate: CPU-ms per 1000 REGISTERs
+#   S3  highest call rate (of a fixed ladder) with no failed call
+#
+# Needs: sipp (sip-tester), kamailio + kamailio-lua-modules (Debian), a
+# release build. Prints a Markdown table. Bounded: every SIPp run has -m.
+#
+#   benches/sipp/compare.sh            # defaults below
+#   RATE=300 CALLS=6000 benches/sipp/compare.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SB=${SB:-target/release/switchboard}
+RATE=${RATE:-300}
+CALLS=${CALLS:-6000}
+REGS=${REGS:-10000}
+LADDER=${LADDER:-"500 1000 1500 2000 3000 4000"}
+PORT=5660 UAS_PORT=5690 UAC_PORT=5670
+TICK=$(getconf CLK_TCK)
+work=$(mktemp -d)
+server_pgid=""
+uas_pid=""
+cleanup() {
+    [ -n "$uas_pid" ] && kill "$uas_pid" 2>/dev/null || true
+    [ -n "$server_pgid" ] && kill -- "-$server_pgid" 2>/dev/null || true
+    sleep 0.5
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+pids_of() { pgrep -g "$1" || true; }
+# utime+stime (+ reaped children) of every process of the group, in ticks.
+cpu_ticks() {
+    local t=0 p
+    for p in $(pids_of "$1"); do
+        [ -r "/proc/$p/stat" ] || continue
+        t=$((t + $(awk '{print $14+$15+$16+$17}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    done
+    echo "$t"
+}
+# Proportional set size of the group in KiB (shared memory counted once).
+pss_kb() {
+    local t=0 p
+    for p in $(pids_of "$1"); do
+        t=$((t + $(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
+    done
+    echo "$t"
+}
+
+start_server() {
+    local name=$1
+    case $name in
+    switchboard) setsid "$SB" -E -f samples/lua/kamailio.cfg -A SB_PORT=$PORT >"$work/$name.log" 2>&1 & ;;
+    # Kamailio resolves the script path against its working directory
+    # (switchboard against the cfg's directory): -w points it there.
+    kamailio) setsid kamailio -DD -E -f samples/lua/kamailio.cfg -A SB_PORT=$PORT -m 512 -M 32 \
+        -w "$PWD/samples/lua" -Y "$work" >"$work/$name.log" 2>&1 & ;;
+    esac
+    server_pgid=$!
+    sleep 2
+    bg=$(sipp -sf tests/sipp/uas.xml -i 127.0.0.1 -p $UAS_PORT -nostdin -bg 2>&1 || true)
+    uas_pid=$(echo "$bg" | sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p')
+    sipp -sf tests/sipp/register.xml -i 127.0.0.1 -p $UAC_PORT -s service -key uas_port $UAS_PORT \
+        -m 1 -nostdin -timeout 10s 127.0.0.1:$PORT >/dev/null
+}
+
+stop_server() {
+    kill "$uas_pid" 2>/dev/null || true
+    kill -- "-$server_pgid" 2>/dev/null || true
+    sleep 1
+    uas_pid="" server_pgid=""
+}
+
+# run_calls RATE N -> "ok failed"
+run_calls() {
+    rm -f "$work/uac.csv"
+    sipp -sf tests/sipp/uac.xml -i 127.0.0.1 -p $UAC_PORT -s service -m "$2" -r "$1" -l 2000 \
+        -nostdin -timeout 120s -trace_stat -stf "$work/uac.csv" 127.0.0.1:$PORT >/dev/null 2>&1 || true
+    stats "$work/uac.csv"
+}
+run_regs() {
+    rm -f "$work/reg.csv"
+    sipp -sf tests/sipp/register.xml -i 127.0.0.1 -p $UAC_PORT -s service -key uas_port $UAS_PORT \
+        -m "$2" -r "$1" -nostdin -timeout 120s -trace_stat -stf "$work/reg.csv" 127.0.0.1:$PORT >/dev/null 2>&1 || true
+    stats "$work/reg.csv"
+}
+stats() {
+    local h l col_ok col_f
+    h=$(head -1 "$1") l=$(tail -1 "$1")
+    col_ok=$(echo "$h" | tr ';' '\n' | grep -nx 'SuccessfulCall(C)' | cut -d: -f1)
+    col_f=$(echo "$h" | tr ';' '\n' | grep -nx 'FailedCall(C)' | cut -d: -f1)
+    echo "$(echo "$l" | cut -d';' -f"$col_ok") $(echo "$l" | cut -d';' -f"$col_f")"
+}
+
+# measure NAME: prints one table row
+measure() {
+    local name=$1 peak=0 sampler
+    start_server "$name"
+    ( while sleep 0.2; do pss_kb "$server_pgid"; done ) >"$work/pss.$name" &
+    sampler=$!
+    local c0 c1 ok failed
+    c0=$(cpu_ticks "$server_pgid")
+    read -r ok failed < <(run_calls "$RATE" "$CALLS")
+    c1=$(cpu_ticks "$server_pgid")
+    local s1_cpu=$(( (c1 - c0) * 1000 * 1000 / TICK / CALLS ))
+    local s1="$ok/$CALLS ok"
+    c0=$(cpu_ticks "$server_pgid")
+    read -r ok failed < <(run_regs "$RATE" "$REGS")
+    c1=$(cpu_ticks "$server_pgid")
+    local s2_cpu=$(( (c1 - c0) * 1000 * 1000 / TICK / REGS ))
+    local s2="$ok/$REGS ok"
+    local best=0 r
+    for r in $LADDER; do
+        read -r ok failed < <(run_calls "$r" $((r * 5)))
+        if [ "${failed:-1}" = 0 ] && [ "${ok:-0}" = $((r * 5)) ]; then best=$r; else break; fi
+    done
+    kill "$sampler" 2>/dev/null || true
+    peak=$(sort -n "$work/pss.$name" | tail -1)
+    stop_server
+    echo "| $name | $s1_cpu | $s1 | $s2_cpu | $s2 | $best | $((peak / 1024)) |"
+}
+
+echo "S1: $CALLS calls at $RATE/s; S2: $REGS REGISTERs at $RATE/s; S3 ladder: $LADDER calls/s for 5 s each"
+echo
+echo "| server | S1 CPU-ms / 1000 calls | S1 calls | S2 CPU-ms / 1000 REGISTERs | S2 | S3 max calls/s without failure | peak PSS MiB |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+measure kamailio
+measure switchboard
