@@ -263,9 +263,6 @@ const REGISTRAR: &[ParamDef] = &[
 ];
 
 const USRLOC: &[ParamDef] = &[
-    // Tables are created on first use here; preload is accepted for
-    // Kamailio, whose KEMI registrar needs the table registered up front.
-    p("preload", S),
     p("nat_bflag", I),
     p("user_column", S),
     p("domain_column", S),
