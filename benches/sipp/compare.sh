@@ -3,9 +3,13 @@
 # KEMI Lua script (samples/lua, which Kamailio 5.6 loads unchanged) under
 # the same SIPp load (tests/sipp scenarios: uac -> proxy -> uas).
 #
-#   S1  calls at a fixed rate: CPU-ms per 1000 calls, peak memory (PSS)
+#   S1  calls at a fixed rate: CPU-ms per 1000 calls, failed calls, peak
+#       memory (PSS, shared memory counted once) during S1
 #   S2  REGISTER refreshes at a fixed rate: CPU-ms per 1000 REGISTERs
-#   S3  highest call rate (of a fixed ladder) with no failed call
+#   S3  highest call rate of a fixed ladder (5 s each) at which at least
+#       98% of the calls succeed (Kamailio loses ~0.5-1% of calls here: it
+#       forwards a 180 after the 200, which SIPp's caller rejects); the failures at that rate, and the peak
+#       memory over the whole run
 #
 # Needs: sipp (sip-tester), kamailio + kamailio-lua-modules (Debian), a
 # release build. Prints a Markdown table. Bounded: every SIPp run has -m.
@@ -64,7 +68,7 @@ start_server() {
     sleep 2
     bg=$(sipp -sf tests/sipp/uas.xml -i 127.0.0.1 -p $UAS_PORT -nostdin -bg 2>&1 || true)
     uas_pid=$(echo "$bg" | sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p')
-    sipp -sf tests/sipp/register.xml -i 127.0.0.1 -p $UAC_PORT -s service -key uas_port $UAS_PORT \
+    timeout 30 sipp -sf tests/sipp/register.xml -i 127.0.0.1 -p $UAC_PORT -s service -key uas_port $UAS_PORT \
         -m 1 -nostdin -timeout 10s 127.0.0.1:$PORT >/dev/null
 }
 
@@ -78,13 +82,15 @@ stop_server() {
 # run_calls RATE N -> "ok failed"
 run_calls() {
     rm -f "$work/uac.csv"
-    sipp -sf tests/sipp/uac.xml -i 127.0.0.1 -p $UAC_PORT -s service -m "$2" -r "$1" -l 2000 \
+    # SIPp's own -timeout does not fire when an overloaded server stops
+    # answering: bound every run from outside too.
+    timeout 150 sipp -sf tests/sipp/uac.xml -i 127.0.0.1 -p $UAC_PORT -s service -m "$2" -r "$1" -l 2000 \
         -nostdin -timeout 120s -trace_stat -stf "$work/uac.csv" 127.0.0.1:$PORT >/dev/null 2>&1 || true
     stats "$work/uac.csv"
 }
 run_regs() {
     rm -f "$work/reg.csv"
-    sipp -sf tests/sipp/register.xml -i 127.0.0.1 -p $UAC_PORT -s service -key uas_port $UAS_PORT \
+    timeout 150 sipp -sf tests/sipp/register.xml -i 127.0.0.1 -p $UAC_PORT -s service -key uas_port $UAS_PORT \
         -m "$2" -r "$1" -nostdin -timeout 120s -trace_stat -stf "$work/reg.csv" 127.0.0.1:$PORT >/dev/null 2>&1 || true
     stats "$work/reg.csv"
 }
@@ -108,25 +114,28 @@ measure() {
     c1=$(cpu_ticks "$server_pgid")
     local s1_cpu=$(( (c1 - c0) * 1000 * 1000 / TICK / CALLS ))
     local s1="$ok/$CALLS ok"
+    local s1_peak
+    s1_peak=$(sort -n "$work/pss.$name" | tail -1)
     c0=$(cpu_ticks "$server_pgid")
     read -r ok failed < <(run_regs "$RATE" "$REGS")
     c1=$(cpu_ticks "$server_pgid")
     local s2_cpu=$(( (c1 - c0) * 1000 * 1000 / TICK / REGS ))
     local s2="$ok/$REGS ok"
-    local best=0 r
+    local best=0 best_failed=- r n
     for r in $LADDER; do
-        read -r ok failed < <(run_calls "$r" $((r * 5)))
-        if [ "${failed:-1}" = 0 ] && [ "${ok:-0}" = $((r * 5)) ]; then best=$r; else break; fi
+        n=$((r * 5))
+        read -r ok failed < <(run_calls "$r" "$n")
+        if [ "${ok:-0}" -ge $((n * 98 / 100)) ]; then best=$r best_failed="$failed/$n"; else break; fi
     done
     kill "$sampler" 2>/dev/null || true
     peak=$(sort -n "$work/pss.$name" | tail -1)
     stop_server
-    echo "| $name | $s1_cpu | $s1 | $s2_cpu | $s2 | $best | $((peak / 1024)) |"
+    echo "| $name | $s1_cpu | $s1 | $((s1_peak / 1024)) | $s2_cpu | $s2 | $best ($best_failed failed) | $((peak / 1024)) |"
 }
 
 echo "S1: $CALLS calls at $RATE/s; S2: $REGS REGISTERs at $RATE/s; S3 ladder: $LADDER calls/s for 5 s each"
 echo
-echo "| server | S1 CPU-ms / 1000 calls | S1 calls | S2 CPU-ms / 1000 REGISTERs | S2 | S3 max calls/s without failure | peak PSS MiB |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+echo "| server | S1 CPU-ms / 1000 calls | S1 calls | S1 peak PSS MiB | S2 CPU-ms / 1000 REGISTERs | S2 | S3 max calls/s (≥ 98% ok) | peak PSS MiB (whole run) |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 measure kamailio
 measure switchboard

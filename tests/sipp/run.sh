@@ -36,12 +36,12 @@ uas_pid=$(echo "$bg" | sed -n 's/.*PID=\[\([0-9]*\)\].*/\1/p')
 [ -n "$uas_pid" ] || { echo "uas did not start: $bg"; exit 1; }
 pids+=("$uas_pid")
 
-sipp -sf tests/sipp/register.xml -i 127.0.0.1 -p "$UAC_PORT" -s service \
+timeout 30 sipp -sf tests/sipp/register.xml -i 127.0.0.1 -p "$UAC_PORT" -s service \
     -key uas_port "$UAS_PORT" -m 1 -nostdin -timeout 10s "127.0.0.1:$PROXY_PORT" >/dev/null
 
 start=$(date +%s)
 set +e
-sipp -sf tests/sipp/uac.xml -i 127.0.0.1 -p "$UAC_PORT" -s service -m "$CALLS" -r "$RATE" \
+timeout 300 sipp -sf tests/sipp/uac.xml -i 127.0.0.1 -p "$UAC_PORT" -s service -m "$CALLS" -r "$RATE" \
     -l 500 -nostdin -timeout 120s -trace_stat -stf "$work/uac.csv" \
     -trace_err -error_file "$work/uac_err.log" "127.0.0.1:$PROXY_PORT" >/dev/null
 rc=$?
