@@ -16,6 +16,7 @@
 #
 #   benches/sipp/compare.sh            # defaults below
 #   RATE=300 CALLS=6000 benches/sipp/compare.sh
+#   SERVERS=switchboard LADDER=500 benches/sipp/compare.sh   # one side, quick
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SB=${SB:-target/release/switchboard}
@@ -137,5 +138,6 @@ echo "S1: $CALLS calls at $RATE/s; S2: $REGS REGISTERs at $RATE/s; S3 ladder: $L
 echo
 echo "| server | S1 CPU-ms / 1000 calls | S1 calls | S1 peak PSS MiB | S2 CPU-ms / 1000 REGISTERs | S2 | S3 max calls/s (≥ 98% ok) | peak PSS MiB (whole run) |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-measure kamailio
-measure switchboard
+for server in ${SERVERS:-kamailio switchboard}; do
+    measure "$server"
+done
