@@ -57,5 +57,8 @@ if [ "$rc" -ne 0 ] || [ "${failed:-1}" != "0" ] || [ "${ok:-0}" != "$CALLS" ]; t
     echo "sipp failed (exit $rc)"
     head -50 "$work/uac_err.log" 2>/dev/null || true
     tail -50 "$work/switchboard.log"
+    echo "sipp: ${ok:-0} passed, $((CALLS - ${ok:-0})) failed"
     exit 1
 fi
+# A closing line in the plain "N passed, N failed" form (calls).
+echo "sipp: $ok passed, 0 failed"
