@@ -211,7 +211,7 @@ fn udp_provisional_never_overtaken_by_final() {
         let inv = bob.expect_request("INVITE", T);
         let ringing = bob.reply_text(&inv, 180, "Ringing");
         let ok = bob.reply_text(&inv, 200, "OK");
-        bob.send_to(&inv.peer, &format!("{ringing}"));
+        bob.send_to(&inv.peer, &ringing);
         bob.send_to(&inv.peer, &ok);
         let first = alice
             .wait(T, |m| m.cseq_method() == "INVITE" && m.status() >= 180)

@@ -702,7 +702,7 @@ impl Template {
         let mut i = 0;
         while i < src.len() {
             let rest = &src[i..];
-            if rest.starts_with('$') {
+            if let Some(after) = rest.strip_prefix('$') {
                 match parse_prefix(rest) {
                     Ok((pv, used)) => {
                         if !text.is_empty() {
@@ -714,7 +714,6 @@ impl Template {
                     }
                     Err(_) => {
                         // An unknown but well-formed name prints <null>.
-                        let after = &rest[1..];
                         if let Ok((name, _, used)) = name_arg(after) {
                             if !text.is_empty() {
                                 parts.push(Part::Text(std::mem::take(&mut text)));

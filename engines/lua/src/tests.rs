@@ -229,8 +229,8 @@ fn flags_within_one_callback() {
     let fx = Fixture::new(
         "function ksr_request_route()\n  KSR.setflag(3)\n  if KSR.isflagset(3) then seen = 1 end\n  if not KSR.isflagset('4') then notfour = 1 end\n  if KSR.is_INVITE() and not KSR.is_BYE() then invite = 1 end\nend\n",
     );
-    let mut e = fx.engine();
-    let (r, flags, stop) = run(&mut e, Callback::Request);
+    let e = fx.engine();
+    let (r, flags, stop) = run(&e, Callback::Request);
     assert_eq!(r.unwrap(), 1);
     assert_eq!(flags, 1 << 3);
     assert_eq!(stop, Stop::No);
@@ -244,12 +244,12 @@ fn return_value_is_the_code() {
     let fx = Fixture::new(
         "function ksr_request_route() return 5 end\nfunction f2() return -2.7 end\nfunction f3() return false end\n",
     );
-    let mut e = fx.engine();
-    assert_eq!(run(&mut e, Callback::Request).0.unwrap(), 5);
-    assert_eq!(run(&mut e, Callback::Named("f2")).0.unwrap(), -2);
-    assert_eq!(run(&mut e, Callback::Named("f3")).0.unwrap(), -1);
+    let e = fx.engine();
+    assert_eq!(run(&e, Callback::Request).0.unwrap(), 5);
+    assert_eq!(run(&e, Callback::Named("f2")).0.unwrap(), -2);
+    assert_eq!(run(&e, Callback::Named("f3")).0.unwrap(), -1);
     // Missing callbacks are code 1 and not "had".
-    assert_eq!(run(&mut e, Callback::Named("nope")).0.unwrap(), 1);
+    assert_eq!(run(&e, Callback::Named("nope")).0.unwrap(), 1);
     assert!(!e.has(Callback::Named("nope")));
     assert!(e.has(Callback::Named("f2")));
     assert!(!e.has(Callback::Reply));
@@ -263,34 +263,34 @@ fn exit_unwinds_the_callback() {
          function dropper()\n  KSR.x.drop()\n  after3 = 1\nend\n\
          function setdrop()\n  KSR.set_drop()\n  after4 = 1\n  KSR.x.exit()\nend\n",
     );
-    let mut e = fx.engine();
-    let (r, _, stop) = run(&mut e, Callback::Request);
+    let e = fx.engine();
+    let (r, _, stop) = run(&e, Callback::Request);
     assert_eq!(r.unwrap(), 0);
     assert_eq!(stop, Stop::Exit);
     assert_eq!(global_int(&e, "before"), Some(1));
     assert_eq!(global_int(&e, "after"), None);
 
     // A pcall cannot swallow an exit: the next KSR call unwinds again.
-    let (r, flags, _) = run(&mut e, Callback::Named("caught"));
+    let (r, flags, _) = run(&e, Callback::Named("caught"));
     assert_eq!(r.unwrap(), 0);
     assert_eq!(flags, 0);
     assert_eq!(global_int(&e, "after2"), None);
 
-    let (r, _, stop) = run(&mut e, Callback::Named("dropper"));
+    let (r, _, stop) = run(&e, Callback::Named("dropper"));
     assert_eq!(r.unwrap(), 0);
     assert_eq!(stop, Stop::Drop);
     assert_eq!(global_int(&e, "after3"), None);
 
     // set_drop lets the script go on; a later exit keeps the drop.
-    let (r, _, stop) = run(&mut e, Callback::Named("setdrop"));
+    let (r, _, stop) = run(&e, Callback::Named("setdrop"));
     assert_eq!(r.unwrap(), 0);
     assert_eq!(stop, Stop::Drop);
     assert_eq!(global_int(&e, "after4"), Some(1));
 
     // The next callback starts afresh.
     let fx2 = Fixture::new("function ksr_request_route() KSR.setflag(2) end\n");
-    let mut e2 = fx2.engine();
-    assert_eq!(run(&mut e2, Callback::Request).1, 1 << 2);
+    let e2 = fx2.engine();
+    assert_eq!(run(&e2, Callback::Request).1, 1 << 2);
 }
 
 #[test]
@@ -300,29 +300,29 @@ fn runtime_error_carries_file_and_line() {
          function badarg()\n  KSR.setflag()\nend\nfunction badarg2()\n  KSR.setflag('x')\nend\n\
          function nilcall()\n  local t = nil\n  return t.x\nend\n",
     );
-    let mut e = fx.engine();
+    let e = fx.engine();
     let script = fx.script();
-    let msg = run(&mut e, Callback::Request).0.unwrap_err().message;
+    let msg = run(&e, Callback::Request).0.unwrap_err().message;
     assert!(msg.starts_with(&format!("{script}:2: boom")), "{msg}");
     assert!(msg.contains(&format!("{script}:5:")), "traceback: {msg}");
     assert!(!msg.contains('\n'), "{msg}");
 
-    let msg = run(&mut e, Callback::Named("badarg")).0.unwrap_err().message;
+    let msg = run(&e, Callback::Named("badarg")).0.unwrap_err().message;
     assert!(msg.contains(&format!("{script}:8: KSR.setflag: expects 1 argument, got 0")), "{msg}");
-    let msg = run(&mut e, Callback::Named("badarg2")).0.unwrap_err().message;
+    let msg = run(&e, Callback::Named("badarg2")).0.unwrap_err().message;
     assert!(msg.contains(&format!("{script}:11: KSR.setflag: argument #1")), "{msg}");
-    let msg = run(&mut e, Callback::Named("nilcall")).0.unwrap_err().message;
+    let msg = run(&e, Callback::Named("nilcall")).0.unwrap_err().message;
     assert!(msg.contains(&format!("{script}:15:")), "{msg}");
 }
 
 #[test]
 fn os_exit_is_an_error_not_an_exit() {
     let fx = Fixture::new("function ksr_request_route()\n  os.exit(1)\nend\n");
-    let mut e = fx.engine();
-    let msg = run(&mut e, Callback::Request).0.unwrap_err().message;
+    let e = fx.engine();
+    let msg = run(&e, Callback::Request).0.unwrap_err().message;
     assert!(msg.contains(&format!("{}:2: os.exit() is disabled", fx.script())), "{msg}");
     // Still usable.
-    assert!(run(&mut e, Callback::Request).0.is_err());
+    assert!(run(&e, Callback::Request).0.is_err());
 }
 
 #[test]
@@ -331,9 +331,9 @@ fn event_callback_gets_the_event_name() {
         "function ksr_request_route() end\nfunction ev(name) last_event = name end\n",
         "kemi.event_route_callback=\"ev\"\nkemi.reply_route_callback=\"none\"",
     );
-    let mut e = fx.engine();
+    let e = fx.engine();
     assert!(e.has(Callback::Event("core:worker-one-init")));
-    run(&mut e, Callback::Event("core:worker-one-init")).0.unwrap();
+    run(&e, Callback::Event("core:worker-one-init")).0.unwrap();
     let v: String = e.lua.globals().get("last_event").unwrap();
     assert_eq!(v, "core:worker-one-init");
 
@@ -350,9 +350,9 @@ fn reply_callback_can_be_disabled() {
         "function ksr_request_route() end\nfunction ksr_reply_route() replied = 1 end\n",
         "kemi.reply_route_callback=\"none\"",
     );
-    let mut e = fx.engine();
+    let e = fx.engine();
     assert!(!e.has(Callback::Reply));
-    assert_eq!(run(&mut e, Callback::Reply).0.unwrap(), 1);
+    assert_eq!(run(&e, Callback::Reply).0.unwrap(), 1);
     assert_eq!(global_int(&e, "replied"), None);
 }
 
@@ -362,13 +362,13 @@ fn modf_calls_by_native_name() {
         "function ksr_request_route()\n  rc = KSR.x.modf('setflag', '6')\n  rc2 = KSR.x.modf('isflagset', 6)\nend\n\
          function missing()\n  KSR.x.modf('no_such_fn', 'a')\nend\n",
     );
-    let mut e = fx.engine();
-    let (r, flags, _) = run(&mut e, Callback::Request);
+    let e = fx.engine();
+    let (r, flags, _) = run(&e, Callback::Request);
     r.unwrap();
     assert_eq!(flags, 1 << 6);
     assert_eq!(global_int(&e, "rc"), Some(1));
     assert_eq!(global_int(&e, "rc2"), Some(1));
-    let msg = run(&mut e, Callback::Named("missing")).0.unwrap_err().message;
+    let msg = run(&e, Callback::Named("missing")).0.unwrap_err().message;
     assert!(msg.contains("no_such_fn"), "{msg}");
 }
 
@@ -377,14 +377,14 @@ fn erroring_every_time_does_not_grow_memory() {
     let fx = Fixture::new(
         "function ksr_request_route()\n  local t = {}\n  for i = 1, 50 do t[i] = string.rep('x', 100) end\n  error('always ' .. #t)\nend\n",
     );
-    let mut e = fx.engine();
+    let e = fx.engine();
     for _ in 0..200 {
-        assert!(run(&mut e, Callback::Request).0.is_err());
+        assert!(run(&e, Callback::Request).0.is_err());
     }
     e.lua.gc_collect().unwrap();
     let base = e.lua.used_memory();
     for _ in 0..3000 {
-        assert!(run(&mut e, Callback::Request).0.is_err());
+        assert!(run(&e, Callback::Request).0.is_err());
     }
     e.lua.gc_collect().unwrap();
     let after = e.lua.used_memory();
@@ -395,8 +395,8 @@ fn erroring_every_time_does_not_grow_memory() {
 fn script_can_require_a_helper_beside_it() {
     let fx = Fixture::new("local h = require('helper')\nfunction ksr_request_route() value = h.v end\n");
     std::fs::write(fx.dir.join("helper.lua"), "return { v = 9 }\n").unwrap();
-    let mut e = fx.engine();
-    run(&mut e, Callback::Request).0.unwrap();
+    let e = fx.engine();
+    run(&e, Callback::Request).0.unwrap();
     assert_eq!(global_int(&e, "value"), Some(9));
 }
 
