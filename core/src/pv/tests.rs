@@ -268,3 +268,19 @@ fn cache_parses_once() {
     assert!(Rc::ptr_eq(&a, &b));
     assert!(cached("$bogus").is_err());
 }
+
+#[test]
+fn defines_as_pvs() {
+    let mut sh = shared();
+    sh.modcfg.defines = vec![
+        ("HOST".into(), Some("\"10.0.0.5:5060\"".into())),
+        ("N".into(), Some("42".into())),
+        ("FLAG".into(), None),
+    ];
+    let mut vars = Vars::new();
+    let ctx = RouteCtx::new(&sh, RouteType::Request, msg(INVITE), info(), &mut vars);
+    assert_eq!(g(&ctx, "$def(HOST)"), sv("10.0.0.5:5060"));
+    assert_eq!(g(&ctx, "$defn(N)"), Value::Int(42));
+    assert_eq!(g(&ctx, "$def(FLAG)"), Value::Null);
+    assert_eq!(g(&ctx, "$def(MISSING)"), Value::Null);
+}
