@@ -441,6 +441,9 @@ enum Conv {
     Str(String),
 }
 
+/// Up to six parameters (KEMI's limit) live on the stack.
+type Args<T> = smallvec::SmallVec<[T; 6]>;
+
 /// Convert Lua argument `v` (1-based position `pos`) to `p`, leniently as
 /// KEMI does: numbers for Int (floats truncated), numeric strings parsed;
 /// strings for Str, numbers formatted. Booleans are 1/0 for Int.
@@ -476,7 +479,10 @@ fn format_number(n: f64) -> String {
     }
 }
 
-fn convert_all(params: &[Param], args: &[Value]) -> Result<Vec<Conv>, String> {
+fn convert_all<'v>(
+    params: &[Param],
+    args: impl ExactSizeIterator<Item = &'v Value>,
+) -> Result<Args<Conv>, String> {
     if args.len() != params.len() {
         return Err(format!(
             "expects {} argument{}, got {}",
@@ -501,8 +507,7 @@ fn to_lua(lua: &Lua, kind: RetKind, r: Ret) -> mlua::Result<Value> {
 
 /// Call `e` with the current context: the body of every KSR function.
 fn call_export(lua: &Lua, e: &'static Export, args: &MultiValue) -> mlua::Result<Value> {
-    let args: Vec<Value> = args.iter().cloned().collect();
-    let conv = convert_all(e.params, &args)
+    let conv = convert_all(e.params, args.iter())
         .map_err(|m| lua_error(lua, format!("KSR.{}: {m}", e.qualified_name())))?;
     invoke(lua, e, &conv)
 }
@@ -513,7 +518,7 @@ fn invoke(lua: &Lua, e: &'static Export, conv: &[Conv]) -> mlua::Result<Value> {
     if EXITING.with(Cell::get) {
         return Ok(exit_sentinel());
     }
-    let argv: Vec<Arg<'_>> = conv
+    let argv: Args<Arg<'_>> = conv
         .iter()
         .map(|c| match c {
             Conv::Int(i) => Arg::Int(*i),
@@ -560,7 +565,7 @@ fn modf(lua: &Lua, exports: &[&'static Export], args: &MultiValue) -> mlua::Resu
             format!("KSR.x.modf: no function {name}() with {} parameter(s) is available", rest.len()),
         ));
     };
-    let conv = convert_all(e.params, &rest).map_err(|m| lua_error(lua, format!("KSR.x.modf(\"{name}\"): {m}")))?;
+    let conv = convert_all(e.params, rest.iter()).map_err(|m| lua_error(lua, format!("KSR.x.modf(\"{name}\"): {m}")))?;
     // modf gives back a return code.
     match invoke(lua, e, &conv)? {
         Value::Integer(i) => Ok(Value::Integer(i)),

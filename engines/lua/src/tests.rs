@@ -129,9 +129,9 @@ fn str_params_take_strings_and_formatted_numbers() {
 
 #[test]
 fn wrong_arg_count_is_reported() {
-    let e = convert_all(&[Param::Int], &[]).unwrap_err();
+    let e = convert_all(&[Param::Int], [].iter()).unwrap_err();
     assert!(e.contains("expects 1 argument, got 0"), "{e}");
-    let e = convert_all(&[], &[Value::Integer(1)]).unwrap_err();
+    let e = convert_all(&[], [Value::Integer(1)].iter()).unwrap_err();
     assert!(e.contains("expects 0 arguments, got 1"), "{e}");
 }
 

@@ -1,0 +1,84 @@
+//! Cost of one routing callback through the Lua engine: build the routing
+//! context over a parsed INVITE, run `ksr_request_route`, which makes the
+//! KSR calls a typical KEMI script makes, and ends with `KSR.x.exit()`.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use criterion::{criterion_group, criterion_main, Criterion};
+use switchboard_core::cfg::{self, LoadOptions};
+use switchboard_core::engine::{Callback, EngineFactory};
+use switchboard_core::myself::Myself;
+use switchboard_core::route::{RouteCtx, RouteType, Shared, Vars};
+use switchboard_core::sip;
+use switchboard_core::transport::{Protocol, ReceiveInfo};
+use switchboard_lua::LuaFactory;
+
+const INVITE: &str = "INVITE sip:bob@example.com SIP/2.0\r\n\
+Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds;rport\r\n\
+Max-Forwards: 70\r\n\
+To: Bob <sip:bob@example.com>\r\n\
+From: Alice <sip:alice@example.org>;tag=1928301774\r\n\
+Call-ID: a84b4c76e66710@pc33.example.org\r\n\
+CSeq: 314159 INVITE\r\n\
+Contact: <sip:alice@192.0.2.1>\r\n\
+Content-Length: 0\r\n\r\n";
+
+const SCRIPT: &str = r#"
+function ksr_request_route()
+  if KSR.maxfwd.process_maxfwd(10) < 0 then KSR.x.exit() end
+  if KSR.is_CANCEL() then return 1 end
+  if KSR.siputils.has_totag() > 0 then return 1 end
+  if KSR.is_INVITE() then KSR.setflag(1) end
+  local u = KSR.pv.get("$rU")
+  if u == "bob" then KSR.pv.sets("$du", "sip:127.0.0.1:5090") end
+  KSR.x.exit()
+end
+function noop() return 1 end
+"#;
+
+fn bench(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("sb-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("s.lua"), SCRIPT).unwrap();
+    std::fs::write(
+        dir.join("k.cfg"),
+        "listen=udp:127.0.0.1:0\nloadmodule \"maxfwd.so\"\nloadmodule \"siputils.so\"\n\
+         loadmodule \"pv.so\"\nloadmodule \"app_lua.so\"\nmodparam(\"app_lua\", \"load\", \"s.lua\")\ncfgengine \"lua\"\n",
+    )
+    .unwrap();
+    let config = cfg::load(&dir.join("k.cfg"), &LoadOptions::default()).unwrap();
+    let factory = Arc::new(LuaFactory::from_config(&config).unwrap());
+    let engine = factory.create(1).unwrap();
+    let shared = Shared::bare(Myself::default());
+    let info = ReceiveInfo {
+        proto: Protocol::Udp,
+        src: "192.0.2.1:5060".parse().unwrap(),
+        local: "127.0.0.1:5060".parse().unwrap(),
+        conn_id: None,
+    };
+    let invite = Bytes::from_static(INVITE.as_bytes());
+    let mut vars = Vars::new();
+
+    let mut g = c.benchmark_group("lua");
+    g.bench_function("empty_callback", |b| {
+        b.iter(|| {
+            let msg = sip::parse(invite.clone()).unwrap();
+            let mut ctx = RouteCtx::new(&shared, RouteType::Request, msg, info.clone(), &mut vars);
+            black_box(engine.run(Callback::Named("noop"), &mut ctx).unwrap())
+        })
+    });
+    g.bench_function("request_route_7_ksr_calls", |b| {
+        b.iter(|| {
+            let msg = sip::parse(invite.clone()).unwrap();
+            let mut ctx = RouteCtx::new(&shared, RouteType::Request, msg, info.clone(), &mut vars);
+            black_box(engine.run(Callback::Request, &mut ctx).unwrap())
+        })
+    });
+    g.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
