@@ -54,7 +54,11 @@
 //!   forwarded (retransmissions too); non-2xx finals wait for all branches
 //!   and the best one is chosen: a 6xx wins and cancels the others,
 //!   otherwise the lowest class, first received within a class; a 503 is
-//!   sent upstream as 500 (RFC 3261 §16.7 step 6).
+//!   sent upstream as 500 (RFC 3261 §16.7 step 6). A 6xx is not relayed
+//!   at once: it waits for the cancelled branches (their 487 or fr_timer),
+//!   and a 2xx that a cancelled branch sends meanwhile is still forwarded
+//!   (§16.7 step 5), the 6xx then never goes upstream and no failure route
+//!   runs (tests/tm_more.rs).
 //! - CANCEL (via `t_relay` after `t_check_trans`): answered 200 at once,
 //!   the INVITE marked cancelled, a CANCEL sent on every branch that had a
 //!   provisional and queued for the others (sent when their provisional
