@@ -808,6 +808,11 @@ function KSR.textops.search(p1) end
 ---@return integer
 function KSR.textops.search_body(p1) end
 
+--- cfg name: subst
+---@param p1 string
+---@return integer
+function KSR.textops.subst(p1) end
+
 --- cfg name: subst_uri
 ---@param p1 string
 ---@return integer
