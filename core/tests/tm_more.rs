@@ -562,3 +562,37 @@ fn udp_caller_tcp_callee_call_with_double_record_route() {
     let log = env.log();
     assert_eq!(log, vec!["ACK loose_route 1".to_string(), "BYE loose_route 1".into()]);
 }
+
+#[test]
+fn append_to_reply_adds_headers_to_local_replies() {
+    let env = start(|_, cb, ctx| {
+        if cb != Callback::Request {
+            return 1;
+        }
+        if let Some(r) = prologue(ctx) {
+            return r;
+        }
+        call(ctx, "textops.append_to_reply", &[Arg::Str("X-Reason: closed\r\nRetry-After: 60\r\n")]);
+        if ctx.msg.method() == Some(&Method::Message) {
+            call(ctx, "tm.t_reply", &[Arg::Int(480), Arg::Str("Later")]);
+        } else {
+            call(ctx, "sl.sl_send_reply", &[Arg::Int(503), Arg::Str("Closed")]);
+        }
+        1
+    });
+    let opt = request("OPTIONS", &uri(port(&env.uas)), &env.uac, "m8a", 1, "");
+    send(&env.uac, env.proxy, &opt);
+    let r = recv(&env.uac, Duration::from_secs(2)).expect("503");
+    assert_eq!(code(&r), 503);
+    assert_eq!(r.header_by_name("X-Reason"), Some("closed"));
+    assert_eq!(r.header_by_name("Retry-After"), Some("60"));
+    let msg = request("MESSAGE", &uri(port(&env.uas)), &env.uac, "m8b", 1, "");
+    send(&env.uac, env.proxy, &msg);
+    let r = recv(&env.uac, Duration::from_secs(2)).expect("480");
+    assert_eq!(code(&r), 480);
+    assert_eq!(r.header_by_name("X-Reason"), Some("closed"));
+    // only for this request: nothing leaks into the next one's context
+    send(&env.uac, env.proxy, request("OPTIONS", &uri(port(&env.uas)), &env.uac, "m8c", 1, ""));
+    let r = recv(&env.uac, Duration::from_secs(2)).unwrap();
+    assert_eq!(r.header_values_by_name("X-Reason").count(), 1);
+}

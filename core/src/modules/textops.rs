@@ -1,5 +1,6 @@
 //! textops (native `append_hf`, `insert_hf`, `remove_hf`, `is_present_hf`,
-//! `search`, `search_body`, `has_body`, `subst`, `subst_uri`, `subst_user`) and the
+//! `search`, `search_body`, `has_body`, `subst`, `subst_uri`, `subst_user`,
+//! `append_to_reply`) and the
 //! KEMI `hdr` group (`KSR.hdr.append/insert/remove/is_present/get/...`).
 //!
 //! Like Kamailio (where added headers are lumps applied when the message
@@ -13,7 +14,7 @@ use regex::Regex;
 
 use crate::exports::{export, Arg, Export, Param, Ret, RetKind};
 use crate::pv::uri::set_ruri;
-use crate::route::RouteCtx;
+use crate::route::{mask, RouteCtx};
 use crate::sip::{HeaderName, Uri};
 
 use Param::Str;
@@ -341,6 +342,21 @@ fn unfold_value(v: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// `append_to_reply(txt)`: header line(s) for the local replies sent for
+/// this request (sl_send_reply, send_reply, sl_reply_error, t_reply called
+/// in the same route; not replies tm generates on its own, e.g. a 408).
+fn append_to_reply(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
+    let txt = a[0].str();
+    let Some(hs) = parse_header_text(txt) else { return bad_text("append_to_reply", txt) };
+    if hs.iter().any(|(n, v)| {
+        !n.bytes().all(|b| b.is_ascii_graphic() && b != b':') || v.contains(['\r', '\n', '\0'])
+    }) {
+        return bad_text("append_to_reply", txt);
+    }
+    ctx.reply_headers.extend(hs);
+    Ret::Int(1)
+}
+
 fn subst(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
     subst_headers(ctx, a[0].str())
 }
@@ -359,6 +375,7 @@ pub static EXPORTS: &[Export] = &[
     export!("textops", "subst_uri", ["subst_uri"], [Str], subst_uri),
     export!("textops", "subst_user", ["subst_user"], [Str], subst_user),
     export!("textops", "subst", ["subst"], [Str], subst),
+    export!("textops", "append_to_reply", ["append_to_reply"], [Str], append_to_reply, routes = mask::ANY_REQUEST),
     export!("hdr", "append", [], [Str], append_hf),
     export!("hdr", "append_after", [], [Str, Str], append_hf2),
     export!("hdr", "insert", [], [Str], insert_hf),

@@ -714,14 +714,16 @@ fn maybe_shrink(st: &mut Transaction) {
 }
 
 /// Send a reply built locally from the transaction's request upstream.
-fn reply_local(shared: &Shared, tx: &Arc<TxCell>, code: u16, reason: &str) -> bool {
+fn reply_local(shared: &Shared, tx: &Arc<TxCell>, code: u16, reason: &str, extra: &[(String, String)]) -> bool {
     let mut st = tx.st.lock().unwrap();
     if st.status >= 200 {
         tracing::warn!("tm: cannot reply {code}: a final reply ({}) was already sent", st.status);
         return false;
     }
     let Some(live) = st.live.as_ref() else { return false };
-    let reply = sip::build_reply(&live.req, code, reason, &server::reply_options(shared, &live.info));
+    let mut opts = server::reply_options(shared, &live.info);
+    opts.extra_headers = extra.to_vec();
+    let reply = sip::build_reply(&live.req, code, reason, &opts);
     st.status = code;
     st.last_reply = Some(reply.clone());
     let ok = send(shared, &st.upstream, reply);
@@ -744,7 +746,7 @@ pub fn t_reply(ctx: &mut RouteCtx<'_>, code: u16, reason: &str) -> i32 {
         }
     }
     let tx = ctx.tm.tx.clone().expect("transaction set");
-    if reply_local(ctx.shared, &tx, code, reason) {
+    if reply_local(ctx.shared, &tx, code, reason, &ctx.reply_headers) {
         ctx.last_reply_status = Some(code);
         1
     } else {
@@ -1001,7 +1003,7 @@ pub fn after_route(ctx: &mut RouteCtx<'_>) {
     if sent == 0 {
         let none_live = tx.st.lock().unwrap().live.as_ref().is_some_and(|l| l.branches.iter().all(CBranch::is_final));
         if none_live && ctx.route_type == RouteType::Request {
-            reply_local(shared, &tx, 500, "No destination");
+            reply_local(shared, &tx, 500, "No destination", &[]);
         }
     }
 }
@@ -1076,7 +1078,7 @@ fn relay_cancel(ctx: &mut RouteCtx<'_>, inv: &Arc<TxCell>) -> i32 {
         st.live.as_ref().is_none_or(|l| l.branches.is_empty())
     };
     if no_branches {
-        reply_local(shared, inv, 487, reason_of(487));
+        reply_local(shared, inv, 487, reason_of(487), &[]);
     }
     1
 }

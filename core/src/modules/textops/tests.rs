@@ -158,3 +158,18 @@ fn edit_replace_header_at_keeps_or_renames() {
     let w = String::from_utf8_lossy(&m.serialize()).into_owned();
     assert!(!w.contains("User-Agent") && w.contains("X-Renamed: 1\r\nx-foo: two\r\n"), "{w}");
 }
+
+#[test]
+fn append_to_reply_collects_headers() {
+    with_ctx(INVITE, |ctx| {
+        assert_eq!(native(ctx, "append_to_reply", &[Arg::Str("X-A: 1\r\nX-B: 2\r\n")]), Ret::Int(1));
+        assert_eq!(call(ctx, "textops", "append_to_reply", &[Arg::Str("Retry-After: 5")]), Ret::Int(1));
+        assert_eq!(native(ctx, "append_to_reply", &[Arg::Str("no colon")]), Ret::Int(-1));
+        assert_eq!(
+            ctx.reply_headers,
+            vec![("X-A".to_string(), "1".to_string()), ("X-B".into(), "2".into()), ("Retry-After".into(), "5".into())]
+        );
+        // the request itself is not touched
+        assert!(!wire(ctx).contains("X-A"));
+    });
+}
