@@ -768,6 +768,11 @@ function KSR.textops.append_hf(p1) end
 ---@return integer
 function KSR.textops.append_hf_hdr(p1, p2) end
 
+--- cfg name: append_to_reply
+---@param p1 string
+---@return integer
+function KSR.textops.append_to_reply(p1) end
+
 --- cfg name: has_body
 ---@return integer
 function KSR.textops.has_body() end
@@ -807,6 +812,11 @@ function KSR.textops.search(p1) end
 ---@param p1 string
 ---@return integer
 function KSR.textops.search_body(p1) end
+
+--- cfg name: subst
+---@param p1 string
+---@return integer
+function KSR.textops.subst(p1) end
 
 --- cfg name: subst_uri
 ---@param p1 string

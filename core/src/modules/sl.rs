@@ -2,7 +2,8 @@
 //!
 //! Local replies carry a To-tag derived from the request (the same for
 //! every retransmission) and the `Server` header (`server_header` /
-//! `server_signature`), and set `ctx.last_reply_status`. `send_reply` is
+//! `server_signature`) and the `append_to_reply()` headers
+//! (`ctx.reply_headers`), and set `ctx.last_reply_status`. `send_reply` is
 //! stateful when the request has a transaction (`t_newtran`/`t_relay`
 //! matched or created one), else stateless, as Kamailio's.
 
@@ -18,8 +19,8 @@ pub fn sl_reply(ctx: &mut RouteCtx<'_>, code: u16, reason: &str) -> bool {
         tracing::error!("sl_send_reply: invalid code {code}");
         return false;
     }
-    let Some(t) = ctx.shared.transports.get() else { return false };
-    let ok = server::send_stateless_reply(ctx.shared, &ctx.msg, &ctx.info, t, code, reason);
+    let extra = ctx.reply_headers.clone();
+    let ok = server::send_stateless_reply_with(ctx.shared, &ctx.msg, &ctx.info, code, reason, extra);
     if ok {
         ctx.last_reply_status = Some(code);
     }

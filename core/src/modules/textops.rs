@@ -1,5 +1,6 @@
 //! textops (native `append_hf`, `insert_hf`, `remove_hf`, `is_present_hf`,
-//! `search`, `search_body`, `has_body`, `subst_uri`, `subst_user`) and the
+//! `search`, `search_body`, `has_body`, `subst`, `subst_uri`, `subst_user`,
+//! `append_to_reply`) and the
 //! KEMI `hdr` group (`KSR.hdr.append/insert/remove/is_present/get/...`).
 //!
 //! Like Kamailio (where added headers are lumps applied when the message
@@ -13,7 +14,7 @@ use regex::Regex;
 
 use crate::exports::{export, Arg, Export, Param, Ret, RetKind};
 use crate::pv::uri::set_ruri;
-use crate::route::RouteCtx;
+use crate::route::{mask, RouteCtx};
 use crate::sip::{HeaderName, Uri};
 
 use Param::Str;
@@ -231,8 +232,10 @@ pub fn parse_subst(expr: &str) -> Option<(Regex, String, bool)> {
     let flags = cur;
     let global = flags.contains('g');
     let re = if flags.contains('i') { format!("(?i){}", parts[0]) } else { parts[0].clone() };
-    // Kamailio's \1 back-references → regex's ${1}.
-    let repl = Regex::new(r"\\(\d)").ok()?.replace_all(&parts[1], "$${$1}").into_owned();
+    // A `$` in the replacement is literal; Kamailio's \1 back-references
+    // → regex's ${1}.
+    let repl = parts[1].replace('$', "$$");
+    let repl = Regex::new(r"\\(\d)").ok()?.replace_all(&repl, "$${$1}").into_owned();
     Some((Regex::new(&re).ok()?, repl, global))
 }
 
@@ -261,6 +264,103 @@ fn subst_user(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
     }
 }
 
+/// `subst('/re/repl/flags')` on the header part.
+///
+/// Decision: Kamailio's `subst` works on the whole message buffer; here it
+/// applies to each header line of the current (edited) header list, as
+/// `Name: value` with folds unfolded — never the first line (R-URI) nor
+/// the body. Without `g` only the first match (in the first header line
+/// that matches) is replaced; with `g` every match in every line. `i`:
+/// case-insensitive. `\N` in the replacement is group N. A line whose
+/// result is empty is removed; a result that is no longer `Name: value`
+/// (or would inject a line break) leaves that line unchanged and is
+/// logged. Returns 1 if a line changed, -1 otherwise.
+pub fn subst_headers(ctx: &mut RouteCtx<'_>, expr: &str) -> Ret {
+    let Some((re, repl, global)) = parse_subst(expr) else {
+        tracing::error!(target: "script", "subst: bad expression {expr:?}");
+        return Ret::Int(-1);
+    };
+    let lines: Vec<String> = ctx
+        .msg
+        .edited_headers()
+        .into_iter()
+        .map(|(n, v)| format!("{n}: {}", unfold_value(v)))
+        .collect();
+    let mut changed = false;
+    // Positions shift down by one for each removed line.
+    let mut removed = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if !re.is_match(line) {
+            continue;
+        }
+        let new = if global { re.replace_all(line, repl.as_str()) } else { re.replace(line, repl.as_str()) };
+        if new == *line {
+            if !global {
+                break;
+            }
+            continue;
+        }
+        let pos = i - removed;
+        if new.trim().is_empty() {
+            ctx.msg.remove_edited_header_at(pos);
+            removed += 1;
+            changed = true;
+        } else {
+            match new.split_once(':') {
+                Some((n, v)) if ctx.msg.replace_header_at(pos, n, v).is_ok() => changed = true,
+                _ => tracing::error!(target: "script", "subst: result is not a header line: {new:?}"),
+            }
+        }
+        if !global {
+            break;
+        }
+    }
+    changed.into()
+}
+
+/// A header value with line folds (CRLF + whitespace) turned into one space.
+fn unfold_value(v: &str) -> std::borrow::Cow<'_, str> {
+    if !v.contains(['\r', '\n']) {
+        return v.into();
+    }
+    let mut out = String::with_capacity(v.len());
+    let mut fold = false;
+    for c in v.chars() {
+        if c == '\r' || c == '\n' {
+            fold = true;
+            continue;
+        }
+        if fold {
+            if c == ' ' || c == '\t' {
+                continue;
+            }
+            out.push(' ');
+            fold = false;
+        }
+        out.push(c);
+    }
+    out.into()
+}
+
+/// `append_to_reply(txt)`: header line(s) for the local replies sent for
+/// this request (sl_send_reply, send_reply, sl_reply_error, t_reply called
+/// in the same route; not replies tm generates on its own, e.g. a 408).
+fn append_to_reply(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
+    let txt = a[0].str();
+    let Some(hs) = parse_header_text(txt) else { return bad_text("append_to_reply", txt) };
+    if hs.iter().any(|(n, v)| {
+        !n.bytes().all(|b| b.is_ascii_graphic() && b != b':') || v.contains(['\r', '\n', '\0'])
+    }) {
+        return bad_text("append_to_reply", txt);
+    }
+    ctx.reply_headers.extend(hs);
+    Ret::Int(1)
+}
+
+fn subst(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
+    subst_headers(ctx, a[0].str())
+}
+
 pub static EXPORTS: &[Export] = &[
     export!("textops", "append_hf", ["append_hf"], [Str], append_hf),
     export!("textops", "append_hf_hdr", ["append_hf"], [Str, Str], append_hf2),
@@ -274,6 +374,8 @@ pub static EXPORTS: &[Export] = &[
     export!("textops", "has_body_type", ["has_body"], [Str], has_body_type),
     export!("textops", "subst_uri", ["subst_uri"], [Str], subst_uri),
     export!("textops", "subst_user", ["subst_user"], [Str], subst_user),
+    export!("textops", "subst", ["subst"], [Str], subst),
+    export!("textops", "append_to_reply", ["append_to_reply"], [Str], append_to_reply, routes = mask::ANY_REQUEST),
     export!("hdr", "append", [], [Str], append_hf),
     export!("hdr", "append_after", [], [Str, Str], append_hf2),
     export!("hdr", "insert", [], [Str], insert_hf),

@@ -179,6 +179,10 @@ pub struct RouteCtx<'a> {
     /// Transaction state of this callback: armed route names, fr timers,
     /// the transaction handle (tm module).
     pub tm: crate::tm::TmCtx,
+    /// `append_to_reply()`: headers added to the local replies sent for
+    /// this request by `sl_send_reply`/`send_reply`/`sl_reply_error`/
+    /// `t_reply` from this route (after CSeq, in order).
+    pub reply_headers: Vec<(String, String)>,
 }
 
 /// What `record_route()` / `record_route_preset()` / `add_rr_param()` asked for.
@@ -226,6 +230,7 @@ impl<'a> RouteCtx<'a> {
             t_reply_code: None,
             t_branch_idx: None,
             tm: crate::tm::TmCtx::default(),
+            reply_headers: Vec::new(),
         }
     }
 

@@ -180,6 +180,37 @@ impl SipMessage {
         }
     }
 
+    /// Replaces the header at `pos` in the current (edited) list, as
+    /// numbered by [`SipMessage::edited_headers`]: same name (exact
+    /// spelling) keeps the original name text, another name makes it a new
+    /// header line at the same position. Ok(false) if `pos` is out of range.
+    pub fn replace_header_at(&mut self, pos: usize, name: &str, value: &str) -> Result<bool, ParseError> {
+        let new = Self::new_slot(name, value)?;
+        let slots = self.slots_snapshot();
+        let Some(old) = slots.get(pos) else { return Ok(false) };
+        let same_name = self.slot_name_text(old) == name.trim();
+        let value = value.trim().to_string();
+        let slot = match old.clone() {
+            Slot::Orig(i) | Slot::OrigValue(i, _) if same_name => Slot::OrigValue(i, value),
+            Slot::New { name, name_text, .. } if same_name => Slot::New { name, name_text, value },
+            _ => new,
+        };
+        self.slots()[pos] = slot;
+        Ok(true)
+    }
+
+    /// Removes the header at `pos` in the current (edited) list; false if
+    /// out of range.
+    pub fn remove_edited_header_at(&mut self, pos: usize) -> bool {
+        let slots = self.slots();
+        if pos < slots.len() {
+            slots.remove(pos);
+            true
+        } else {
+            false
+        }
+    }
+
     /// Sets the value of the first header with this name (keeping its
     /// position and spelling), removing any further ones; appends the
     /// header if absent.

@@ -54,7 +54,11 @@
 //!   forwarded (retransmissions too); non-2xx finals wait for all branches
 //!   and the best one is chosen: a 6xx wins and cancels the others,
 //!   otherwise the lowest class, first received within a class; a 503 is
-//!   sent upstream as 500 (RFC 3261 §16.7 step 6).
+//!   sent upstream as 500 (RFC 3261 §16.7 step 6). A 6xx is not relayed
+//!   at once: it waits for the cancelled branches (their 487 or fr_timer),
+//!   and a 2xx that a cancelled branch sends meanwhile is still forwarded
+//!   (§16.7 step 5), the 6xx then never goes upstream and no failure route
+//!   runs (tests/tm_more.rs).
 //! - CANCEL (via `t_relay` after `t_check_trans`): answered 200 at once,
 //!   the INVITE marked cancelled, a CANCEL sent on every branch that had a
 //!   provisional and queued for the others (sent when their provisional
@@ -710,14 +714,16 @@ fn maybe_shrink(st: &mut Transaction) {
 }
 
 /// Send a reply built locally from the transaction's request upstream.
-fn reply_local(shared: &Shared, tx: &Arc<TxCell>, code: u16, reason: &str) -> bool {
+fn reply_local(shared: &Shared, tx: &Arc<TxCell>, code: u16, reason: &str, extra: &[(String, String)]) -> bool {
     let mut st = tx.st.lock().unwrap();
     if st.status >= 200 {
         tracing::warn!("tm: cannot reply {code}: a final reply ({}) was already sent", st.status);
         return false;
     }
     let Some(live) = st.live.as_ref() else { return false };
-    let reply = sip::build_reply(&live.req, code, reason, &server::reply_options(shared, &live.info));
+    let mut opts = server::reply_options(shared, &live.info);
+    opts.extra_headers = extra.to_vec();
+    let reply = sip::build_reply(&live.req, code, reason, &opts);
     st.status = code;
     st.last_reply = Some(reply.clone());
     let ok = send(shared, &st.upstream, reply);
@@ -740,7 +746,7 @@ pub fn t_reply(ctx: &mut RouteCtx<'_>, code: u16, reason: &str) -> i32 {
         }
     }
     let tx = ctx.tm.tx.clone().expect("transaction set");
-    if reply_local(ctx.shared, &tx, code, reason) {
+    if reply_local(ctx.shared, &tx, code, reason, &ctx.reply_headers) {
         ctx.last_reply_status = Some(code);
         1
     } else {
@@ -997,7 +1003,7 @@ pub fn after_route(ctx: &mut RouteCtx<'_>) {
     if sent == 0 {
         let none_live = tx.st.lock().unwrap().live.as_ref().is_some_and(|l| l.branches.iter().all(CBranch::is_final));
         if none_live && ctx.route_type == RouteType::Request {
-            reply_local(shared, &tx, 500, "No destination");
+            reply_local(shared, &tx, 500, "No destination", &[]);
         }
     }
 }
@@ -1072,7 +1078,7 @@ fn relay_cancel(ctx: &mut RouteCtx<'_>, inv: &Arc<TxCell>) -> i32 {
         st.live.as_ref().is_none_or(|l| l.branches.is_empty())
     };
     if no_branches {
-        reply_local(shared, inv, 487, reason_of(487));
+        reply_local(shared, inv, 487, reason_of(487), &[]);
     }
     1
 }

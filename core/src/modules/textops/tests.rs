@@ -103,3 +103,73 @@ fn search_and_subst() {
         assert_eq!(ctx.ruri(), "sip:BoBert@example.com");
     });
 }
+
+#[test]
+fn subst_on_header_lines() {
+    with_ctx(INVITE, |ctx| {
+        // first match only (X-Foo: one), case-sensitive: x-foo untouched
+        assert_eq!(native(ctx, "subst", &[Arg::Str("/^X-Foo: (.*)$/X-Foo: <\\1>/")]), Ret::Int(1));
+        let w = wire(ctx);
+        assert!(w.contains("X-Foo: <one>\r\nx-foo: two\r\n"), "{w}");
+        // i: both spellings match; g: every line
+        assert_eq!(native(ctx, "subst", &[Arg::Str("/^x-foo: ([a-z<>]+)/X-Bar: \\1!/gi")]), Ret::Int(1));
+        let w = wire(ctx);
+        assert!(w.contains("X-Bar: <one>!\r\nX-Bar: two!\r\n") && !w.to_ascii_lowercase().contains("x-foo"), "{w}");
+        // without g only the first match in the line
+        assert_eq!(native(ctx, "subst", &[Arg::Str("/ob/0b/")]), Ret::Int(1));
+        assert!(wire(ctx).contains("To: \"B0b B\" <sip:bob@example.com>\r\n"), "{}", wire(ctx));
+        // the R-URI and the body are not part of it
+        assert_eq!(native(ctx, "subst", &[Arg::Str("/bob@example.com:5070/x@y/")]), Ret::Int(-1));
+        assert_eq!(native(ctx, "subst", &[Arg::Str("/v=0/v=1/")]), Ret::Int(-1));
+        assert!(wire(ctx).starts_with("INVITE sip:bob@example.com:5070;transport=udp SIP/2.0\r\n"));
+        assert!(wire(ctx).ends_with("\r\n\r\nv=0\r\n"));
+        // no match, bad regex, result not a header line
+        assert_eq!(native(ctx, "subst", &[Arg::Str("/nothere/x/")]), Ret::Int(-1));
+        assert_eq!(native(ctx, "subst", &[Arg::Str("/(/x/")]), Ret::Int(-1));
+        assert_eq!(native(ctx, "subst", &[Arg::Str("/^User-Agent: .*$/garbage/")]), Ret::Int(-1));
+        assert!(wire(ctx).contains("User-Agent: TestUA/1.0\r\n"));
+        // an empty result removes the line; `$` is literal
+        assert_eq!(native(ctx, "subst", &[Arg::Str("/^User-Agent: .*$//")]), Ret::Int(1));
+        assert!(!wire(ctx).contains("User-Agent"), "{}", wire(ctx));
+        assert_eq!(native(ctx, "subst", &[Arg::Str("/^Contact: <(.*)>$/Contact: <\\1;x=$1>/")]), Ret::Int(1));
+        assert!(wire(ctx).contains("Contact: <sip:alice@192.0.2.7:5099;x=$1>\r\n"), "{}", wire(ctx));
+        // headers added by the script are lines too
+        native(ctx, "append_hf", &[Arg::Str("X-New: abc\r\n")]);
+        assert_eq!(call(ctx, "textops", "subst", &[Arg::Str("|X-New: (a)(b)c|X-New: \\2\\1|")]), Ret::Int(1));
+        assert!(wire(ctx).contains("X-New: ba\r\n"), "{}", wire(ctx));
+        // parsed getters still see the message as received
+        assert_eq!(ctx.msg.header_by_name("X-Foo"), Some("one"));
+    });
+}
+
+#[test]
+fn edit_replace_header_at_keeps_or_renames() {
+    let mut m = crate::modules::testutil::msg(INVITE);
+    let pos = m.edited_headers().iter().position(|(n, _)| *n == "User-Agent").unwrap();
+    assert_eq!(m.replace_header_at(pos, "User-Agent", "New/2"), Ok(true));
+    assert_eq!(m.replace_header_at(pos + 1, "X-Renamed", "1"), Ok(true));
+    assert_eq!(m.replace_header_at(999, "X", "1"), Ok(false));
+    assert!(m.replace_header_at(pos, "User-Agent", "a\r\nInjected: 1").is_err());
+    let h = m.edited_headers();
+    assert_eq!(h[pos], ("User-Agent", "New/2"));
+    assert_eq!(h[pos + 1], ("X-Renamed", "1"));
+    assert!(m.remove_edited_header_at(pos));
+    assert!(!m.remove_edited_header_at(999));
+    let w = String::from_utf8_lossy(&m.serialize()).into_owned();
+    assert!(!w.contains("User-Agent") && w.contains("X-Renamed: 1\r\nx-foo: two\r\n"), "{w}");
+}
+
+#[test]
+fn append_to_reply_collects_headers() {
+    with_ctx(INVITE, |ctx| {
+        assert_eq!(native(ctx, "append_to_reply", &[Arg::Str("X-A: 1\r\nX-B: 2\r\n")]), Ret::Int(1));
+        assert_eq!(call(ctx, "textops", "append_to_reply", &[Arg::Str("Retry-After: 5")]), Ret::Int(1));
+        assert_eq!(native(ctx, "append_to_reply", &[Arg::Str("no colon")]), Ret::Int(-1));
+        assert_eq!(
+            ctx.reply_headers,
+            vec![("X-A".to_string(), "1".to_string()), ("X-B".into(), "2".into()), ("Retry-After".into(), "5".into())]
+        );
+        // the request itself is not touched
+        assert!(!wire(ctx).contains("X-A"));
+    });
+}
