@@ -223,3 +223,41 @@ fn udp_provisional_never_overtaken_by_final() {
         bob.expect_request("ACK", T);
     }
 }
+
+/// The sample's checks and local answers: an unregistered callee gets 404,
+/// OPTIONS to the proxy itself 200, Max-Forwards 0 gets 483, a REGISTER
+/// below min_expires 423 with Min-Expires.
+#[test]
+fn udp_local_answers() {
+    let sb = sample(&[]);
+    let px = sb.udp.unwrap();
+    let mut alice = Ua::new("alice", Proto::Udp, px);
+    let _call = alice.invite("nobody", "local-404");
+    alice.expect_reply(404, "INVITE", T);
+
+    let options = |alice: &Ua, mf: u32, branch: &str| {
+        format!(
+            "OPTIONS sip:127.0.0.1 SIP/2.0\r\nVia: {}\r\nMax-Forwards: {mf}\r\n\
+             From: <sip:alice@127.0.0.1>;tag=o1\r\nTo: <sip:127.0.0.1>\r\n\
+             Call-ID: {branch}@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+            alice.via(branch)
+        )
+    };
+    alice.send(&options(&alice, 70, "opt1"));
+    let ok = alice.expect_reply(200, "OPTIONS", T);
+    assert!(ok.text.contains("Keepalive"), "{}", ok.text);
+    alice.send(&options(&alice, 0, "opt2"));
+    alice.expect_reply(483, "OPTIONS", T);
+
+    let reg = format!(
+        "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\n\
+         From: <sip:alice@127.0.0.1>;tag=r1\r\nTo: <sip:alice@127.0.0.1>\r\n\
+         Call-ID: short-reg@test\r\nCSeq: 1 REGISTER\r\nContact: {}\r\nExpires: 10\r\n\
+         Content-Length: 0\r\n\r\n",
+        alice.via("regshort"),
+        alice.contact()
+    );
+    alice.send(&reg);
+    let r = alice.expect_reply(423, "REGISTER", T);
+    assert!(r.header("Min-Expires").is_some(), "{}", r.text);
+}
