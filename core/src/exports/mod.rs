@@ -100,6 +100,11 @@ pub struct Export {
     pub ret: RetKind,
     /// Route types where it may run (`route::mask`).
     pub routes: u8,
+    /// It may end the script (sets `ctx.stop` and returns 0: exit, drop,
+    /// sanity's autodrop). Engines unwind the callback after such a call;
+    /// knowing which functions can do it lets them skip the check on the
+    /// others.
+    pub stops: bool,
     pub func: ExportFn,
 }
 
@@ -122,10 +127,11 @@ impl Export {
 
 /// A table row: `export!(group, kemi_name, [native names], [params], fn)`
 /// for a function returning a code and allowed in every route;
-/// `export!(..., ret = RetKind::Str, routes = mask::REQUEST)` to differ.
+/// `export!(..., ret = RetKind::Str, routes = mask::REQUEST, stops = true)`
+/// to differ (in that order).
 macro_rules! export {
     ($module:expr, $name:expr, [$($native:expr),*], [$($p:expr),*], $f:expr
-     $(, ret = $ret:expr)? $(, routes = $routes:expr)?) => {
+     $(, ret = $ret:expr)? $(, routes = $routes:expr)? $(, stops = $stops:expr)?) => {
         $crate::exports::Export {
             module: $module,
             name: $name,
@@ -133,6 +139,7 @@ macro_rules! export {
             params: &[$($p),*],
             ret: { #[allow(unused_variables)] let r = $crate::exports::RetKind::Int; $(let r = $ret;)? r },
             routes: { #[allow(unused_variables)] let m = $crate::route::mask::ANY; $(let m = $routes;)? m },
+            stops: { #[allow(unused_variables)] let s = false; $(let s = $stops;)? s },
             func: $f,
         }
     };

@@ -519,10 +519,10 @@ pub static EXPORTS: &[Export] = &[
     export!("", "prefix", ["prefix"], [Str], prefix, routes = mask::ANY_REQUEST),
     export!("", "strip", ["strip"], [Int], strip, routes = mask::ANY_REQUEST),
     export!("", "strip_tail", ["strip_tail"], [Int], strip_tail, routes = mask::ANY_REQUEST),
-    export!("", "drop", [], [], drop),
+    export!("", "drop", [], [], drop, stops = true),
     export!("", "set_drop", [], [], set_drop),
-    export!("x", "exit", [], [], exit),
-    export!("x", "drop", [], [], drop),
+    export!("x", "exit", [], [], exit, stops = true),
+    export!("x", "drop", [], [], drop, stops = true),
 ];
 
 #[cfg(test)]

@@ -329,9 +329,9 @@ fn sanity_reply(ctx: &mut RouteCtx<'_>, _: &[Arg<'_>]) -> Ret {
 }
 
 pub static EXPORTS: &[Export] = &[
-    export!("sanity", "sanity_check_defaults", ["sanity_check"], [], sanity_check0),
-    export!("sanity", "sanity_check", ["sanity_check"], [Int, Int], sanity_check2),
-    export!("sanity", "sanity_check_msg", ["sanity_check"], [Int], sanity_check1),
+    export!("sanity", "sanity_check_defaults", ["sanity_check"], [], sanity_check0, stops = true),
+    export!("sanity", "sanity_check", ["sanity_check"], [Int, Int], sanity_check2, stops = true),
+    export!("sanity", "sanity_check_msg", ["sanity_check"], [Int], sanity_check1, stops = true),
     export!("sanity", "sanity_reply", ["sanity_reply"], [], sanity_reply),
 ];
 

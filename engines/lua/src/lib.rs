@@ -217,7 +217,7 @@ impl Engine for LuaEngine {
         // of it stays behind but garbage for Lua's collector.
         match r {
             // An exit swallowed by a pcall still ends the callback as exit.
-            Ok((true, _)) if exited => Ok(0),
+            Ok(_) if exited => Ok(0),
             Ok((true, v)) => Ok(return_code(&v)),
             Ok((false, v)) if is_exit_value(&v) => Ok(0),
             Ok((false, Value::Error(e))) => Err(ScriptError { message: describe(&e) }),
@@ -368,7 +368,10 @@ fn install(lua: &Lua, exports: &Arc<[&'static Export]>, script: &Path) -> mlua::
     for &e in exports.iter() {
         let group = group_table(lua, &ksr, e.module)?;
         let raw = lua.create_function(move |lua, args: MultiValue| call_export(lua, e, &args))?;
-        group.raw_set(e.name, wrap.call::<Function>(raw)?)?;
+        // Only functions that can end the script need the unwinding
+        // wrapper (one Lua call less on every other KSR call).
+        let f = if e.stops { wrap.call::<Function>(raw)? } else { raw };
+        group.raw_set(e.name, f)?;
     }
     let x = group_table(lua, &ksr, "x")?;
     let table = exports.clone();
@@ -429,9 +432,10 @@ fn location(lua: &Lua, level: usize) -> String {
 }
 
 /// An error raised by a KSR function, located at the script line that
-/// called it (level 2: level 1 is its `WRAP` wrapper).
-fn lua_error(lua: &Lua, msg: String) -> mlua::Error {
-    mlua::Error::RuntimeError(format!("{}{msg}", location(lua, 2)))
+/// called it (one level further up when a `WRAP` wrapper is in between).
+fn lua_error(lua: &Lua, wrapped: bool, msg: String) -> mlua::Error {
+    let level = if wrapped { 2 } else { 1 };
+    mlua::Error::RuntimeError(format!("{}{msg}", location(lua, level)))
 }
 
 /// One argument converted to its declared type.
@@ -508,7 +512,7 @@ fn to_lua(lua: &Lua, kind: RetKind, r: Ret) -> mlua::Result<Value> {
 /// Call `e` with the current context: the body of every KSR function.
 fn call_export(lua: &Lua, e: &'static Export, args: &MultiValue) -> mlua::Result<Value> {
     let conv = convert_all(e.params, args.iter())
-        .map_err(|m| lua_error(lua, format!("KSR.{}: {m}", e.qualified_name())))?;
+        .map_err(|m| lua_error(lua, e.stops, format!("KSR.{}: {m}", e.qualified_name())))?;
     invoke(lua, e, &conv)
 }
 
@@ -516,7 +520,13 @@ fn call_export(lua: &Lua, e: &'static Export, args: &MultiValue) -> mlua::Result
 /// when it ended the script.
 fn invoke(lua: &Lua, e: &'static Export, conv: &[Conv]) -> mlua::Result<Value> {
     if EXITING.with(Cell::get) {
-        return Ok(exit_sentinel());
+        // A pcall swallowed the exit: unwind again. Functions without the
+        // wrapper raise a plain error; `run` knows the callback exited.
+        return if e.stops {
+            Ok(exit_sentinel())
+        } else {
+            Err(mlua::Error::RuntimeError("the script already exited".into()))
+        };
     }
     let argv: Args<Arg<'_>> = conv
         .iter()
@@ -541,7 +551,7 @@ fn invoke(lua: &Lua, e: &'static Export, conv: &[Conv]) -> mlua::Result<Value> {
         (ret, ends)
     });
     match outcome {
-        None => Err(lua_error(lua, format!("KSR.{} called outside a route", e.qualified_name()))),
+        None => Err(lua_error(lua, e.stops, format!("KSR.{} called outside a route", e.qualified_name()))),
         Some((_, true)) => {
             EXITING.with(|x| x.set(true));
             Ok(exit_sentinel())
@@ -555,17 +565,18 @@ fn modf(lua: &Lua, exports: &[&'static Export], args: &MultiValue) -> mlua::Resu
     let mut args = args.iter();
     let name = match args.next() {
         Some(Value::String(s)) => s.to_string_lossy(),
-        _ => return Err(lua_error(lua, "KSR.x.modf: argument #1 must be the function name".into())),
+        _ => return Err(lua_error(lua, true, "KSR.x.modf: argument #1 must be the function name".into())),
     };
     let rest: Vec<Value> = args.cloned().collect();
     let Some(e) = exports.iter().find(|e| e.native.contains(&name.as_str()) && e.params.len() == rest.len())
     else {
         return Err(lua_error(
             lua,
+            true,
             format!("KSR.x.modf: no function {name}() with {} parameter(s) is available", rest.len()),
         ));
     };
-    let conv = convert_all(e.params, rest.iter()).map_err(|m| lua_error(lua, format!("KSR.x.modf(\"{name}\"): {m}")))?;
+    let conv = convert_all(e.params, rest.iter()).map_err(|m| lua_error(lua, true, format!("KSR.x.modf(\"{name}\"): {m}")))?;
     // modf gives back a return code.
     match invoke(lua, e, &conv)? {
         Value::Integer(i) => Ok(Value::Integer(i)),
