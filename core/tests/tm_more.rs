@@ -3,6 +3,9 @@
 //! 6xx in a parallel fork, the branch-failure event route, `t_set_fr`,
 //! `t_relay_to_*`, and a UDP→TCP call with double Record-Route.
 
+mod common;
+use common::*;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -12,43 +15,13 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use switchboard_core::cfg::{self, LoadOptions};
-use switchboard_core::engine::{Callback, Engine, EngineFactory, ScriptError};
-use switchboard_core::exports::{self, Arg};
+use switchboard_core::engine::Callback;
+use switchboard_core::exports::Arg;
 use switchboard_core::route::{Branch, RouteCtx, RouteType};
 use switchboard_core::server::Server;
 use switchboard_core::sip::{self, HeaderName, Method, ReplyOptions, SipMessage};
 use switchboard_core::transport::Protocol;
 
-type Script = dyn Fn(Callback<'_>, &mut RouteCtx<'_>) -> i32 + Send + Sync;
-
-struct TestEngine(Arc<Script>);
-impl Engine for TestEngine {
-    fn run(&self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Result<i32, ScriptError> {
-        Ok((self.0)(cb, ctx))
-    }
-    fn has(&self, _: Callback<'_>) -> bool {
-        true
-    }
-}
-struct TestFactory(Arc<Script>);
-impl EngineFactory for TestFactory {
-    fn name(&self) -> &str {
-        "test"
-    }
-    fn create(&self, _rank: usize) -> Result<Box<dyn Engine>, String> {
-        Ok(Box::new(TestEngine(self.0.clone())))
-    }
-}
-
-/// `KSR.<qualified>(args)`.
-fn call(ctx: &mut RouteCtx<'_>, name: &str, args: &[Arg<'_>]) -> i64 {
-    let e = exports::all().find(|e| e.qualified_name() == name).unwrap_or_else(|| panic!("no export {name}"));
-    (e.func)(ctx, args).code()
-}
-
-fn is(ctx: &RouteCtx<'_>, m: Method) -> bool {
-    ctx.msg.method() == Some(&m)
-}
 
 /// The usual KEMI proxy prologue: CANCEL, ACK and retransmissions.
 fn prologue(ctx: &mut RouteCtx<'_>) -> Option<i32> {
@@ -97,15 +70,6 @@ impl Env {
     }
 }
 
-fn sock() -> UdpSocket {
-    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
-    s
-}
-
-fn port(s: &UdpSocket) -> u16 {
-    s.local_addr().unwrap().port()
-}
 
 /// What the script closure sees of the test.
 struct Env2 {

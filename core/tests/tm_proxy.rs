@@ -2,6 +2,9 @@
 //! (the stand-in for a KEMI script: it calls the exports by name, as
 //! `KSR.tm.t_relay()` would), a UAC and UAS as plain UDP sockets.
 
+mod common;
+use common::*;
+
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -9,42 +12,12 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use switchboard_core::cfg::{self, LoadOptions};
-use switchboard_core::engine::{Callback, Engine, EngineFactory, ScriptError};
-use switchboard_core::exports::{self, Arg};
+use switchboard_core::engine::Callback;
+use switchboard_core::exports::Arg;
 use switchboard_core::route::{Branch, RouteCtx};
 use switchboard_core::server::Server;
 use switchboard_core::sip::{self, Method, ReplyOptions, SipMessage};
 
-type Script = dyn Fn(Callback<'_>, &mut RouteCtx<'_>) -> i32 + Send + Sync;
-
-struct TestEngine(Arc<Script>);
-impl Engine for TestEngine {
-    fn run(&self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Result<i32, ScriptError> {
-        Ok((self.0)(cb, ctx))
-    }
-    fn has(&self, _: Callback<'_>) -> bool {
-        true
-    }
-}
-struct TestFactory(Arc<Script>);
-impl EngineFactory for TestFactory {
-    fn name(&self) -> &str {
-        "test"
-    }
-    fn create(&self, _rank: usize) -> Result<Box<dyn Engine>, String> {
-        Ok(Box::new(TestEngine(self.0.clone())))
-    }
-}
-
-/// `KSR.<qualified>(args)`.
-fn call(ctx: &mut RouteCtx<'_>, name: &str, args: &[Arg<'_>]) -> i64 {
-    let e = exports::all().find(|e| e.qualified_name() == name).unwrap_or_else(|| panic!("no export {name}"));
-    (e.func)(ctx, args).code()
-}
-
-fn is(ctx: &RouteCtx<'_>, m: Method) -> bool {
-    ctx.msg.method() == Some(&m)
-}
 
 /// The usual KEMI proxy prologue: CANCEL, ACK and retransmissions.
 /// Returns Some(code) when the request is done.
@@ -88,15 +61,6 @@ impl Drop for Env {
     }
 }
 
-fn sock() -> UdpSocket {
-    let s = UdpSocket::bind("127.0.0.1:0").unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
-    s
-}
-
-fn port(s: &UdpSocket) -> u16 {
-    s.local_addr().unwrap().port()
-}
 
 fn start(script: impl Fn(&Env2, Callback<'_>, &mut RouteCtx<'_>) -> i32 + Send + Sync + 'static) -> Env {
     let n = N.fetch_add(1, Ordering::Relaxed);
