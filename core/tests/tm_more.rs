@@ -115,39 +115,8 @@ fn start(script: impl Fn(&Env2, Callback<'_>, &mut RouteCtx<'_>) -> i32 + Send +
     start_with("listen=udp:127.0.0.1:0\n", script)
 }
 
-fn recv(s: &UdpSocket, within: Duration) -> Option<SipMessage> {
-    let deadline = Instant::now() + within;
-    let mut buf = vec![0u8; 65535];
-    while Instant::now() < deadline {
-        if let Ok((n, _)) = s.recv_from(&mut buf) {
-            return Some(sip::parse(Bytes::copy_from_slice(&buf[..n])).expect("parsable"));
-        }
-    }
-    None
-}
 
-fn recv_match(s: &UdpSocket, within: Duration, pred: impl Fn(&SipMessage) -> bool) -> Option<SipMessage> {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if let Some(m) = recv(s, deadline - Instant::now()) {
-            if pred(&m) {
-                return Some(m);
-            }
-        }
-    }
-    None
-}
 
-fn drain(s: &UdpSocket, within: Duration) -> Vec<SipMessage> {
-    let mut v = Vec::new();
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if let Some(m) = recv(s, deadline - Instant::now()) {
-            v.push(m);
-        }
-    }
-    v
-}
 
 fn request(method: &str, ruri: &str, uac: &UdpSocket, id: &str, cseq: u32, extra: &str) -> String {
     format!(

@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use switchboard_core::cfg::{self, LoadOptions};
 use switchboard_core::engine::Callback;
 use switchboard_core::exports::Arg;
@@ -96,40 +95,8 @@ impl Env2 {
     }
 }
 
-fn recv(s: &UdpSocket, within: Duration) -> Option<SipMessage> {
-    let deadline = Instant::now() + within;
-    let mut buf = vec![0u8; 65535];
-    while Instant::now() < deadline {
-        if let Ok((n, _)) = s.recv_from(&mut buf) {
-            return Some(sip::parse(Bytes::copy_from_slice(&buf[..n])).expect("parsable"));
-        }
-    }
-    None
-}
 
-/// Receive until `pred` matches (others are skipped).
-fn recv_match(s: &UdpSocket, within: Duration, pred: impl Fn(&SipMessage) -> bool) -> Option<SipMessage> {
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if let Some(m) = recv(s, deadline - Instant::now()) {
-            if pred(&m) {
-                return Some(m);
-            }
-        }
-    }
-    None
-}
 
-fn drain(s: &UdpSocket, within: Duration) -> Vec<SipMessage> {
-    let mut v = Vec::new();
-    let deadline = Instant::now() + within;
-    while Instant::now() < deadline {
-        if let Some(m) = recv(s, deadline - Instant::now()) {
-            v.push(m);
-        }
-    }
-    v
-}
 
 fn request(method: &str, ruri: &str, uac: &UdpSocket, id: &str, cseq: u32) -> String {
     format!(

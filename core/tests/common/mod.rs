@@ -3,6 +3,10 @@
 #![allow(dead_code)]
 
 use std::net::UdpSocket;
+use std::time::Instant;
+
+use bytes::Bytes;
+use switchboard_core::sip::{self, SipMessage};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,4 +55,39 @@ pub fn sock() -> UdpSocket {
 
 pub fn port(s: &UdpSocket) -> u16 {
     s.local_addr().unwrap().port()
+}
+
+pub fn recv(s: &UdpSocket, within: Duration) -> Option<SipMessage> {
+    let deadline = Instant::now() + within;
+    let mut buf = vec![0u8; 65535];
+    while Instant::now() < deadline {
+        if let Ok((n, _)) = s.recv_from(&mut buf) {
+            return Some(sip::parse(Bytes::copy_from_slice(&buf[..n])).expect("parsable"));
+        }
+    }
+    None
+}
+
+/// Receive until `pred` matches (others are skipped).
+pub fn recv_match(s: &UdpSocket, within: Duration, pred: impl Fn(&SipMessage) -> bool) -> Option<SipMessage> {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let Some(m) = recv(s, deadline - Instant::now()) {
+            if pred(&m) {
+                return Some(m);
+            }
+        }
+    }
+    None
+}
+
+pub fn drain(s: &UdpSocket, within: Duration) -> Vec<SipMessage> {
+    let mut v = Vec::new();
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if let Some(m) = recv(s, deadline - Instant::now()) {
+            v.push(m);
+        }
+    }
+    v
 }
