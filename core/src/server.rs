@@ -260,9 +260,9 @@ impl CoreHandler {
         }
     }
 
-    fn handle_request(&self, msg: SipMessage, info: &ReceiveInfo, tx: &Transports) {
+    fn handle_request(&self, msg: SipMessage, info: &ReceiveInfo) {
         if self.shared.engine.is_none() {
-            return no_routing_logic(&self.shared, &msg, info, tx);
+            return no_routing_logic(&self.shared, &msg, info);
         }
         with_vars(|vars| {
             let mut ctx = RouteCtx::new(&self.shared, RouteType::Request, msg, info.clone(), vars);
@@ -279,10 +279,10 @@ impl CoreHandler {
                     // A sane outcome: the caller learns at once instead of
                     // retransmitting into the same error.
                     if ctx.stop != Stop::Drop && ctx.last_reply_status.is_none() {
-                        reply_error(&self.shared, &ctx.msg, info, tx);
+                        reply_error(&self.shared, &ctx.msg, info);
                     }
                 }
-                None => no_routing_logic(&self.shared, &ctx.msg, info, tx),
+                None => no_routing_logic(&self.shared, &ctx.msg, info),
             }
         });
     }
@@ -323,7 +323,7 @@ impl Handler for CoreHandler {
             Ok(msg) if !msg.is_request() => self.handle_reply(msg, info, turn),
             Ok(msg) => {
                 drop(turn);
-                self.handle_request(msg, info, tx)
+                self.handle_request(msg, info)
             }
             Err(e) => {
                 drop(turn);
@@ -357,19 +357,12 @@ pub fn reply_options(shared: &Shared, info: &ReceiveInfo) -> ReplyOptions {
 }
 
 /// Send a stateless reply to `msg` (never to an ACK, RFC 3261 §17.2.1).
-pub fn send_stateless_reply(
-    shared: &Shared,
-    msg: &SipMessage,
-    info: &ReceiveInfo,
-    tx: &Transports,
-    code: u16,
-    reason: &str,
-) -> bool {
-    stateless_reply(shared, msg, info, tx, code, reason, Vec::new())
+pub fn send_stateless_reply(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo, code: u16, reason: &str) -> bool {
+    send_stateless_reply_with(shared, msg, info, code, reason, Vec::new())
 }
 
 /// [`send_stateless_reply`] with extra headers (written after CSeq, in
-/// order): registrar's Contact/Date, Min-Expires, ...
+/// order): registrar's Contact/Date, Min-Expires, sanity's Unsupported, ...
 pub fn send_stateless_reply_with(
     shared: &Shared,
     msg: &SipMessage,
@@ -378,22 +371,12 @@ pub fn send_stateless_reply_with(
     reason: &str,
     extra_headers: Vec<(String, String)>,
 ) -> bool {
+    // Set right after the listeners start; a message in that instant is
+    // not answered (the sender retransmits).
     let Some(tx) = shared.transports.get() else {
-        tracing::warn!("no transports yet: reply {code} not sent");
+        tracing::warn!("listeners not ready yet: reply {code} not sent");
         return false;
     };
-    stateless_reply(shared, msg, info, tx, code, reason, extra_headers)
-}
-
-fn stateless_reply(
-    shared: &Shared,
-    msg: &SipMessage,
-    info: &ReceiveInfo,
-    tx: &Transports,
-    code: u16,
-    reason: &str,
-    extra_headers: Vec<(String, String)>,
-) -> bool {
     if msg.method() == Some(&Method::Ack) {
         return false;
     }
@@ -409,12 +392,12 @@ fn stateless_reply(
     }
 }
 
-fn no_routing_logic(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo, tx: &Transports) {
-    send_stateless_reply(shared, msg, info, tx, 500, "No routing logic");
+fn no_routing_logic(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo) {
+    send_stateless_reply(shared, msg, info, 500, "No routing logic");
 }
 
-fn reply_error(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo, tx: &Transports) {
-    send_stateless_reply(shared, msg, info, tx, 500, "Server Internal Error");
+fn reply_error(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo) {
+    send_stateless_reply(shared, msg, info, 500, "Server Internal Error");
 }
 
 /// Send a reply where RFC 3261 §18.2.2 / RFC 3581 say: back on the

@@ -37,8 +37,7 @@ impl Engine for Eng {
         };
         self.0.lock().unwrap().push(code);
         if code > 0 {
-            let tx = ctx.shared.transports.get().unwrap();
-            send_stateless_reply(ctx.shared, &ctx.msg, &ctx.info, tx, 200, "OK");
+            send_stateless_reply(ctx.shared, &ctx.msg, &ctx.info, 200, "OK");
         }
         Ok(1)
     }

@@ -463,21 +463,7 @@ fn get(pv: &Pv, ctx: &RouteCtx<'_>) -> Value {
         Kind::Rp => Value::Int(ctx.info.local.port() as i64),
         Kind::Pr => s(ctx.info.proto.as_str()),
         Kind::Ua => opt_s(msg.header(HeaderName::UserAgent)),
-        Kind::Hdr(name) => {
-            let known = HeaderName::from_name(name);
-            let vals: Vec<String> = msg
-                .headers()
-                .filter(|h| {
-                    if known != HeaderName::Other {
-                        h.name == known
-                    } else {
-                        h.name == HeaderName::Other && h.name_raw.eq_ignore_ascii_case(name)
-                    }
-                })
-                .map(|h| h.value.to_string())
-                .collect();
-            pick(vals, pv.index)
-        }
+        Kind::Hdr(name) => pick(msg.header_all_by_name(name).map(str::to_string).collect(), pv.index),
         Kind::Def(name) | Kind::DefN(name) => {
             let value = ctx.shared.modcfg.defines.iter().rev().find(|(n, _)| n == name).and_then(|(_, v)| v.clone());
             match (value, matches!(pv.kind, Kind::DefN(_))) {
@@ -487,20 +473,7 @@ fn get(pv: &Pv, ctx: &RouteCtx<'_>) -> Value {
                 (Some(v), true) => Value::Int(v.trim().trim_matches('"').parse().unwrap_or(0)),
             }
         }
-        Kind::Hdrc(name) => {
-            let known = HeaderName::from_name(name);
-            let n = msg
-                .headers()
-                .filter(|h| {
-                    if known != HeaderName::Other {
-                        h.name == known
-                    } else {
-                        h.name == HeaderName::Other && h.name_raw.eq_ignore_ascii_case(name)
-                    }
-                })
-                .count();
-            Value::Int(n as i64)
-        }
+        Kind::Hdrc(name) => Value::Int(msg.header_all_by_name(name).count() as i64),
         Kind::Rb => Value::Str(String::from_utf8_lossy(msg.body()).into_owned()),
         Kind::Ml => Value::Int(msg.raw().len() as i64),
         Kind::Mb => Value::Str(String::from_utf8_lossy(&msg.raw()).into_owned()),

@@ -225,6 +225,16 @@ impl SipMessage {
             .find(|h| self.matches_name(h, name, known))
             .map(|h| self.text(h.value))
     }
+    /// Every header line with this name (any case, compact forms
+    /// understood), whole values.
+    pub fn header_all_by_name<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        let known = HeaderName::from_name(name);
+        let name = name.trim();
+        self.headers
+            .iter()
+            .filter(move |h| self.matches_name(h, name, known))
+            .map(|h| self.text(h.value))
+    }
     /// Values of a header, with list headers (Via, Contact, Route, Allow,
     /// Supported, ...) split on top-level commas; commas inside quotes or
     /// `<...>` do not split. Empty list items are skipped. Non-list headers
