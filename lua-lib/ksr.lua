@@ -973,3 +973,57 @@ function KSR.x.exit() end
 ---@param ... string|integer
 ---@return integer
 function KSR.x.modf(name, ...) end
+
+---@class KSR.xlog
+KSR.xlog = {}
+
+--- cfg name: xalert
+---@param p1 string
+---@return integer
+function KSR.xlog.xalert(p1) end
+
+--- cfg name: xbug
+---@param p1 string
+---@return integer
+function KSR.xlog.xbug(p1) end
+
+--- cfg name: xcrit
+---@param p1 string
+---@return integer
+function KSR.xlog.xcrit(p1) end
+
+--- cfg name: xdbg
+---@param p1 string
+---@return integer
+function KSR.xlog.xdbg(p1) end
+
+--- cfg name: xerr
+---@param p1 string
+---@return integer
+function KSR.xlog.xerr(p1) end
+
+--- cfg name: xinfo
+---@param p1 string
+---@return integer
+function KSR.xlog.xinfo(p1) end
+
+--- cfg name: xlog
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.xlog.xlog(p1, p2) end
+
+--- cfg name: xlog
+---@param p1 string
+---@return integer
+function KSR.xlog.xlog_err(p1) end
+
+--- cfg name: xnotice
+---@param p1 string
+---@return integer
+function KSR.xlog.xnotice(p1) end
+
+--- cfg name: xwarn
+---@param p1 string
+---@return integer
+function KSR.xlog.xwarn(p1) end

@@ -111,14 +111,7 @@ fn main() -> ExitCode {
 
     match &engine {
         Some(f) => tracing::info!("routing engine: {}", f.name()),
-        None if !config.routes.is_empty() => {
-            // Honest about the current state: the cfg is checked, but the
-            // native engine does not run its routing blocks yet.
-            tracing::warn!(
-                "the native routing engine is not implemented yet: routing blocks are checked but not run; every request is answered 500"
-            );
-        }
-        None => {}
+        None => tracing::warn!("the cfg has no routing blocks: every request is answered 500"),
     }
     let server = match Server::start(&config, engine) {
         Ok(s) => s,
@@ -134,10 +127,15 @@ fn main() -> ExitCode {
 }
 
 /// The engine `cfgengine` asks for: `lua` loads the app_lua script (and
-/// fails the start if it does not load); native/default/unset has none yet.
+/// fails the start if it does not load); native/default/unset compiles
+/// the cfg's routing blocks (none at all: no engine, requests get 500).
 fn engine_for(config: &cfg::Config) -> Result<Option<Arc<dyn EngineFactory>>, String> {
     match config.globals.cfgengine.as_deref() {
-        None | Some("native") | Some("default") => Ok(None),
+        None | Some("native") | Some("default") if config.routes.is_empty() => Ok(None),
+        None | Some("native") | Some("default") => {
+            let f = switchboard_native::NativeFactory::from_config(config).map_err(|e| e.to_string())?;
+            Ok(Some(Arc::new(f)))
+        }
         Some("lua") => {
             let f = switchboard_lua::LuaFactory::from_config(config)?;
             Ok(Some(Arc::new(f)))

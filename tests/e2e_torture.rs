@@ -26,7 +26,10 @@ fn bad_lines(sb: &Switchboard) -> usize {
 
 #[test]
 fn torture_messages_are_classified_and_the_server_survives() {
-    let cfg = "listen=udp:127.0.0.1:0\nchildren=1\ndebug=2\nrequest_route {\n}\n";
+    // Every request that parses gets a stateless answer (the marker's
+    // proves the message before it was handled).
+    let cfg = "listen=udp:127.0.0.1:0\nchildren=1\ndebug=2\nloadmodule \"sl.so\"\n\
+               request_route {\n sl_send_reply(\"500\", \"No routing logic\");\n}\n";
     let mut sb = Switchboard::with_cfg(cfg, &[]);
     let udp = sb.udp.unwrap();
     let marker = UdpPeer::new();

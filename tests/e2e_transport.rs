@@ -1,6 +1,6 @@
 //! End to end over real sockets: the binary answers malformed messages
 //! with 400 (or drops them), keeps serving, frames TCP streams correctly,
-//! and — with no routing logic configured yet — answers 500.
+//! and runs the cfg's request_route (here: a stateless 500) for the rest.
 
 mod support;
 
@@ -13,6 +13,7 @@ children=2\n\
 listen=udp:127.0.0.1:0\n\
 listen=tcp:127.0.0.1:0\n\
 max_msg_size=4096\n\
+loadmodule \"sl.so\"\n\
 request_route {\n sl_send_reply(\"500\", \"No routing logic\");\n}\n";
 
 const T: Duration = Duration::from_secs(3);

@@ -10,6 +10,7 @@
 //! true, < 0 false, and 0 stops the script.
 
 use crate::cfg::Config;
+use crate::pv::Template;
 use crate::route::RouteCtx;
 
 /// Type of one parameter.
@@ -17,6 +18,11 @@ use crate::route::RouteCtx;
 pub enum Param {
     Int,
     Str,
+    /// A string the function formats itself as a pseudo-variable
+    /// template (`xlog("$rm from $si")`), in every engine. The native
+    /// engine hands it over compiled ([`Arg::Fmt`]); KEMI engines pass
+    /// the text.
+    Fmt,
 }
 
 /// One argument as passed by an engine.
@@ -24,6 +30,8 @@ pub enum Param {
 pub enum Arg<'s> {
     Int(i64),
     Str(&'s str),
+    /// A `Param::Fmt` argument compiled at load (native engine).
+    Fmt(&'s Template),
 }
 
 impl<'s> Arg<'s> {
@@ -32,13 +40,22 @@ impl<'s> Arg<'s> {
     pub fn str(&self) -> &'s str {
         match self {
             Arg::Str(s) => s,
-            Arg::Int(_) => "",
+            Arg::Int(_) | Arg::Fmt(_) => "",
         }
     }
     pub fn int(&self) -> i64 {
         match self {
             Arg::Int(i) => *i,
             Arg::Str(s) => s.trim().parse().unwrap_or(0),
+            Arg::Fmt(_) => 0,
+        }
+    }
+    /// A `Param::Fmt` argument, formatted with the context's values.
+    pub fn format(&self, ctx: &RouteCtx<'_>) -> String {
+        match self {
+            Arg::Fmt(t) => t.eval(ctx),
+            Arg::Str(s) => crate::pv::cached_template(s).eval(ctx),
+            Arg::Int(i) => i.to_string(),
         }
     }
 }
@@ -162,6 +179,7 @@ pub static TABLES: &[&[Export]] = &[
     crate::modules::siputils::EXPORTS,
     crate::modules::corex::EXPORTS,
     crate::modules::kx::EXPORTS,
+    crate::modules::xlog::EXPORTS,
 ];
 
 /// Every export.

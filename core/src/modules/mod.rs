@@ -17,6 +17,7 @@ pub mod sanity;
 pub mod settings;
 pub mod siputils;
 pub mod textops;
+pub mod xlog;
 
 pub use settings::ModCfg;
 

@@ -500,7 +500,7 @@ pub static MODULES: &[ModuleDef] = &[
     m!("corex", Active, COREX),
     m!("kex", Planned, NONE),
     m!("pv", Active, PV),
-    m!("xlog", Planned, XLOG),
+    m!("xlog", Active, XLOG),
     m!("registrar", Active, REGISTRAR),
     m!("usrloc", Active, USRLOC),
     m!("auth", Planned, AUTH),

@@ -735,6 +735,7 @@ impl Template {
 
 thread_local! {
     static CACHE: RefCell<HashMap<String, Rc<Pv>>> = RefCell::new(HashMap::new());
+    static TEMPLATES: RefCell<HashMap<String, Rc<Template>>> = RefCell::new(HashMap::new());
 }
 
 /// Most distinct names a worker keeps compiled (scripts use a few dozen;
@@ -757,5 +758,23 @@ pub fn cached(name: &str) -> Result<Rc<Pv>, String> {
     })
 }
 
+/// The compiled form of template `src`, parsed once per worker thread
+/// (KEMI engines pass `KSR.xlog.*` texts as strings on every call).
+pub fn cached_template(src: &str) -> Rc<Template> {
+    TEMPLATES.with(|c| {
+        if let Some(t) = c.borrow().get(src) {
+            return t.clone();
+        }
+        let t = Rc::new(Template::parse(src));
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHE_MAX {
+            c.clear();
+        }
+        c.insert(src.to_string(), t.clone());
+        t
+    })
+}
+
 #[cfg(test)]
 mod tests;
+

@@ -48,7 +48,7 @@ pub fn generate_for<'e>(exports: impl Iterator<Item = &'e Export>) -> String {
             for (n, p) in names.iter().zip(e.params) {
                 let t = match p {
                     Param::Int => "integer",
-                    Param::Str => "string",
+                    Param::Str | Param::Fmt => "string",
                 };
                 let _ = writeln!(out, "---@param {n} {t}");
             }

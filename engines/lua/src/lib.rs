@@ -465,11 +465,11 @@ fn convert(p: Param, v: &Value, pos: usize) -> Result<Conv, String> {
                 .map(Conv::Int)
                 .ok_or_else(|| format!("argument #{pos} must be an integer, got \"{s}\""))
         }
-        (Param::Str, Value::String(s)) => Ok(Conv::Str(s.to_string_lossy())),
-        (Param::Str, Value::Integer(i)) => Ok(Conv::Str(i.to_string())),
-        (Param::Str, Value::Number(n)) => Ok(Conv::Str(format_number(*n))),
+        (Param::Str | Param::Fmt, Value::String(s)) => Ok(Conv::Str(s.to_string_lossy())),
+        (Param::Str | Param::Fmt, Value::Integer(i)) => Ok(Conv::Str(i.to_string())),
+        (Param::Str | Param::Fmt, Value::Number(n)) => Ok(Conv::Str(format_number(*n))),
         (Param::Int, other) => Err(format!("argument #{pos} must be an integer, got {}", other.type_name())),
-        (Param::Str, other) => Err(format!("argument #{pos} must be a string, got {}", other.type_name())),
+        (Param::Str | Param::Fmt, other) => Err(format!("argument #{pos} must be a string, got {}", other.type_name())),
     }
 }
 
