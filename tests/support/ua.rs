@@ -85,6 +85,9 @@ pub struct Ua {
     pub proto: Proto,
     pub port: u16,
     pub proxy: SocketAddr,
+    /// The host part of the From/To/R-URIs ("127.0.0.1"; a test may add
+    /// the proxy's port so that `uri == myself` holds on a random port).
+    pub domain: String,
     udp: Option<UdpSocket>,
     /// TCP: our connection to the proxy (requests we originate), opened
     /// on first use.
@@ -166,6 +169,7 @@ impl Ua {
             proto,
             port,
             proxy,
+            domain: "127.0.0.1".to_string(),
             udp,
             out,
             rx,
@@ -264,11 +268,11 @@ impl Ua {
         let cseq = self.next_cseq();
         let branch = format!("reg{}{}", self.port, cseq);
         let msg = format!(
-            "REGISTER sip:127.0.0.1 SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\n\
-             From: <sip:{u}@127.0.0.1>;tag={t}\r\nTo: <sip:{u}@127.0.0.1>\r\n\
+            "REGISTER sip:{d} SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\n\
+             From: <sip:{u}@{d}>;tag={t}\r\nTo: <sip:{u}@{d}>\r\n\
              Call-ID: reg-{u}-{p}@test\r\nCSeq: {cseq} REGISTER\r\nContact: {c}\r\n\
              Expires: {expires}\r\nContent-Length: 0\r\n\r\n",
-            self.via(&branch), u = self.user, t = self.tag, p = self.port, c = self.contact()
+            self.via(&branch), u = self.user, d = self.domain, t = self.tag, p = self.port, c = self.contact()
         );
         self.send(&msg);
         self.expect_reply(200, "REGISTER", Duration::from_secs(5))
@@ -280,11 +284,11 @@ impl Ua {
         let branch = format!("inv{}{}", self.port, cseq);
         let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n";
         let msg = format!(
-            "INVITE sip:{callee}@127.0.0.1 SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\n\
-             From: <sip:{u}@127.0.0.1>;tag={t}\r\nTo: <sip:{callee}@127.0.0.1>\r\n\
+            "INVITE sip:{callee}@{d} SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\n\
+             From: <sip:{u}@{d}>;tag={t}\r\nTo: <sip:{callee}@{d}>\r\n\
              Call-ID: {call_id}\r\nCSeq: {cseq} INVITE\r\nContact: {c}\r\n\
              Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
-            self.via(&branch), sdp.len(), u = self.user, t = self.tag, c = self.contact()
+            self.via(&branch), sdp.len(), u = self.user, d = self.domain, t = self.tag, c = self.contact()
         );
         self.send(&msg);
         Call { invite: msg, branch, cseq, call_id: call_id.to_string(), callee: callee.to_string(), remote_tag: None, route: Vec::new(), target: None }
@@ -329,11 +333,11 @@ impl Ua {
         }
         let msg = format!(
             "{method} {target} SIP/2.0\r\nVia: {}\r\n{routes}Max-Forwards: 70\r\n\
-             From: <sip:{u}@127.0.0.1>;tag={t}\r\nTo: <sip:{callee}@127.0.0.1>;tag={rt}\r\n\
+             From: <sip:{u}@{d}>;tag={t}\r\nTo: <sip:{callee}@{d}>;tag={rt}\r\n\
              Call-ID: {cid}\r\nCSeq: {cseq} {method}\r\nContent-Length: 0\r\n\r\n",
             self.via(&branch),
             target = call.target.as_deref().unwrap_or("sip:nowhere@127.0.0.1"),
-            u = self.user, t = self.tag, callee = call.callee,
+            u = self.user, d = self.domain, t = self.tag, callee = call.callee,
             rt = call.remote_tag.as_deref().unwrap_or(""), cid = call.call_id,
         );
         self.send(&msg);
@@ -343,10 +347,10 @@ impl Ua {
     /// CANCEL for `call`'s INVITE (same branch, RFC 3261 §9.1).
     pub fn cancel(&self, call: &Call) {
         let msg = format!(
-            "CANCEL sip:{callee}@127.0.0.1 SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\n\
-             From: <sip:{u}@127.0.0.1>;tag={t}\r\nTo: <sip:{callee}@127.0.0.1>\r\n\
+            "CANCEL sip:{callee}@{d} SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\n\
+             From: <sip:{u}@{d}>;tag={t}\r\nTo: <sip:{callee}@{d}>\r\n\
              Call-ID: {cid}\r\nCSeq: {cseq} CANCEL\r\nContent-Length: 0\r\n\r\n",
-            self.via(&call.branch), callee = call.callee, u = self.user, t = self.tag,
+            self.via(&call.branch), callee = call.callee, u = self.user, d = self.domain, t = self.tag,
             cid = call.call_id, cseq = call.cseq
         );
         self.send(&msg);
@@ -355,10 +359,10 @@ impl Ua {
     /// ACK for a non-2xx final reply: same branch as the INVITE (§17.1.1.3).
     pub fn ack_negative(&self, call: &Call, reply: &Msg) {
         let msg = format!(
-            "ACK sip:{callee}@127.0.0.1 SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\n\
-             From: <sip:{u}@127.0.0.1>;tag={t}\r\nTo: {to}\r\n\
+            "ACK sip:{callee}@{d} SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\n\
+             From: <sip:{u}@{d}>;tag={t}\r\nTo: {to}\r\n\
              Call-ID: {cid}\r\nCSeq: {cseq} ACK\r\nContent-Length: 0\r\n\r\n",
-            self.via(&call.branch), callee = call.callee, u = self.user, t = self.tag,
+            self.via(&call.branch), callee = call.callee, u = self.user, d = self.domain, t = self.tag,
             to = reply.header("To").unwrap(), cid = call.call_id, cseq = call.cseq
         );
         self.send(&msg);
