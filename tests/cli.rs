@@ -39,11 +39,14 @@ fn check_accepts_every_valid_fixture_and_sample() {
 }
 
 /// Each broken fixture starts with `# expect: LINE: text`; `-c` must fail
-/// naming that file, that line and the text.
+/// naming that file, that line and the text. tests/cfg/broken holds cfg
+/// loading errors, tests/cfg/broken_script errors in the routing blocks
+/// (found when the native engine compiles them).
 #[test]
 fn check_rejects_every_broken_fixture_with_file_and_line() {
-    let files = cfg_files("tests/cfg/broken");
-    assert!(files.len() >= 5, "fixtures missing: {files:?}");
+    let mut files = cfg_files("tests/cfg/broken");
+    files.extend(cfg_files("tests/cfg/broken_script"));
+    assert!(files.len() >= 20, "fixtures missing: {files:?}");
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         let expect = text

@@ -57,4 +57,11 @@ pub trait EngineFactory: Send + Sync {
     /// Called on the worker thread that will own the engine. `rank` is the
     /// worker's number (Python's `child_init(rank)`).
     fn create(&self, rank: usize) -> Result<Box<dyn Engine>, String>;
+    /// Whether the script may handle `cb`, known without an engine (the
+    /// core asks before raising an event such as `core:worker-one-init`,
+    /// so that no interpreter is started for nothing). `true` = maybe.
+    fn handles(&self, cb: Callback<'_>) -> bool {
+        let _ = cb;
+        true
+    }
 }

@@ -84,6 +84,7 @@ impl Server {
         };
         shared.myself.set_bound(&transports.local_addrs());
         let _ = shared.transports.set(transports.clone());
+        raise_event(&shared, WORKER_ONE_INIT);
         Ok(Server { runtime: Some(runtime), transports, shared })
     }
 
@@ -234,6 +235,47 @@ pub fn run_route(shared: &Shared, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> O
     })?;
     Some(engine.run(cb, ctx))
 }
+
+/// Raised once at start, when the listeners are up (Kamailio runs it in
+/// the first SIP worker before it handles traffic; here the starting
+/// thread runs it, with its own interpreter, right after the sockets are
+/// bound — a message may already be in flight on another worker).
+pub const WORKER_ONE_INIT: &str = "core:worker-one-init";
+
+/// Run `event_route[name]` (or the KEMI event callback) on a faked
+/// request, as Kamailio does for events that have no SIP message. Does
+/// nothing when the script does not handle the event.
+pub fn raise_event(shared: &Shared, name: &str) {
+    let Some(factory) = shared.engine.as_ref() else { return };
+    if !factory.handles(Callback::Event(name)) {
+        return;
+    }
+    let local = shared
+        .transports
+        .get()
+        .and_then(|t| t.local_addrs().first().map(|(_, a)| *a))
+        .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 5060)));
+    let info = ReceiveInfo { proto: Protocol::Udp, src: local, local, conn_id: None };
+    let msg = match sip::parse(Bytes::from_static(FAKED_REQUEST)) {
+        Ok(m) => m,
+        Err(e) => return tracing::error!("faked event request does not parse: {e}"),
+    };
+    with_vars(|vars| {
+        let mut ctx = RouteCtx::new(shared, RouteType::Event, msg, info, vars);
+        if let Some(Err(e)) = run_route(shared, Callback::Event(name), &mut ctx) {
+            tracing::error!("event_route[{name}] failed: {e}");
+        }
+    });
+}
+
+/// The message event routes without a SIP message work on.
+const FAKED_REQUEST: &[u8] = b"OPTIONS sip:switchboard@127.0.0.1 SIP/2.0\r\n\
+Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKevent\r\n\
+From: <sip:switchboard@127.0.0.1>;tag=event\r\n\
+To: <sip:switchboard@127.0.0.1>\r\n\
+Call-ID: switchboard-event\r\n\
+CSeq: 1 OPTIONS\r\n\
+Content-Length: 0\r\n\r\n";
 
 /// This thread's `$var` table, for building a context outside a worker's
 /// request path (e.g. the tm timer thread running a failure route).

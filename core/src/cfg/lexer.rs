@@ -120,13 +120,19 @@ pub fn lex(lines: &[PpLine]) -> Result<Vec<Token>, CfgError> {
                     }
                     if ch == '\\' && i + 1 < chars.len() {
                         let e = chars[i + 1];
-                        value.push(match e {
-                            'n' => '\n',
-                            'r' => '\r',
-                            't' => '\t',
-                            '0' => '\0',
-                            other => other,
-                        });
+                        match e {
+                            'n' => value.push('\n'),
+                            'r' => value.push('\r'),
+                            't' => value.push('\t'),
+                            '0' => value.push('\0'),
+                            '\\' | '"' | '\'' => value.push(e),
+                            // Kamailio keeps other escapes as written, so
+                            // that regexes such as "^\+49" or "\." work.
+                            other => {
+                                value.push('\\');
+                                value.push(other);
+                            }
+                        }
                         i += 2;
                         continue;
                     }

@@ -35,6 +35,10 @@ impl EngineFactory for TestFactory {
     fn create(&self, _rank: usize) -> Result<Box<dyn Engine>, String> {
         Ok(Box::new(TestEngine(self.0.clone())))
     }
+    /// The stand-in scripts handle transaction events only.
+    fn handles(&self, cb: Callback<'_>) -> bool {
+        !matches!(cb, Callback::Event(e) if e.starts_with("core:"))
+    }
 }
 
 /// `KSR.<qualified>(args)`.

@@ -166,6 +166,11 @@ impl EngineFactory for LuaFactory {
     fn create(&self, _rank: usize) -> Result<Box<dyn Engine>, String> {
         Ok(Box::new(self.build()?))
     }
+
+    /// Events reach the script only through `kemi.event_route_callback`.
+    fn handles(&self, cb: Callback<'_>) -> bool {
+        !matches!(cb, Callback::Event(_)) || self.callbacks.event.is_some()
+    }
 }
 
 /// One Lua state with the script loaded; owned by one worker thread.

@@ -63,6 +63,10 @@ impl EngineFactory for NativeFactory {
     fn create(&self, _rank: usize) -> Result<Box<dyn Engine>, String> {
         Ok(Box::new(NativeEngine { prog: self.prog.clone() }))
     }
+
+    fn handles(&self, cb: Callback<'_>) -> bool {
+        NativeEngine { prog: self.prog.clone() }.has(cb)
+    }
 }
 
 pub struct NativeEngine {
