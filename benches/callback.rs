@@ -1,9 +1,9 @@
-//! Cost of one routing callback through the Lua engine: build the routing
-//! context over a parsed INVITE, run `ksr_request_route`, which makes the
-//! KSR calls a typical KEMI script makes, and ends with `KSR.x.exit()`.
+//! Cost of one routing callback through the Lua engine and through the
+//! native engine: build the routing context over a parsed INVITE, run the
+//! request route, which makes the calls a typical script makes (the same
+//! seven in both languages), and ends with exit.
 
 use std::hint::black_box;
-use std::sync::Arc;
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -14,6 +14,7 @@ use switchboard_core::route::{RouteCtx, RouteType, Shared, Vars};
 use switchboard_core::sip;
 use switchboard_core::transport::{Protocol, ReceiveInfo};
 use switchboard_lua::LuaFactory;
+use switchboard_native::NativeFactory;
 
 const INVITE: &str = "INVITE sip:bob@example.com SIP/2.0\r\n\
 Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds;rport\r\n\
@@ -38,18 +39,29 @@ end
 function noop() return 1 end
 "#;
 
-fn bench(c: &mut Criterion) {
-    let dir = std::env::temp_dir().join(format!("sb-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("s.lua"), SCRIPT).unwrap();
-    std::fs::write(
-        dir.join("k.cfg"),
-        "listen=udp:127.0.0.1:0\nloadmodule \"maxfwd.so\"\nloadmodule \"siputils.so\"\n\
-         loadmodule \"pv.so\"\nloadmodule \"app_lua.so\"\nmodparam(\"app_lua\", \"load\", \"s.lua\")\ncfgengine \"lua\"\n",
-    )
-    .unwrap();
-    let config = cfg::load(&dir.join("k.cfg"), &LoadOptions::default()).unwrap();
-    let factory = Arc::new(LuaFactory::from_config(&config).unwrap());
+const NATIVE: &str = r#"
+loadmodule "maxfwd.so"
+loadmodule "siputils.so"
+loadmodule "pv.so"
+request_route {
+  if (!mf_process_maxfwd_header("10")) { exit; }
+  if (is_method("CANCEL")) { return 1; }
+  if (has_totag()) { return 1; }
+  if (is_method("INVITE")) { setflag(1); }
+  if ($rU == "bob") { $du = "sip:127.0.0.1:5090"; }
+  exit;
+}
+route[noop] { return 1; }
+"#;
+
+fn load(dir: &std::path::Path, cfg: &str) -> cfg::Config {
+    std::fs::write(dir.join("k.cfg"), format!("listen=udp:127.0.0.1:0\n{cfg}")).unwrap();
+    cfg::load(&dir.join("k.cfg"), &LoadOptions::default()).unwrap()
+}
+
+/// The two measurements on one engine: an empty callback, and the
+/// request route.
+fn group(c: &mut Criterion, name: &str, factory: &dyn EngineFactory) {
     let engine = factory.create(1).unwrap();
     let shared = Shared::bare(Myself::default());
     let info = ReceiveInfo {
@@ -60,8 +72,7 @@ fn bench(c: &mut Criterion) {
     };
     let invite = Bytes::from_static(INVITE.as_bytes());
     let mut vars = Vars::new();
-
-    let mut g = c.benchmark_group("lua");
+    let mut g = c.benchmark_group(name);
     g.bench_function("empty_callback", |b| {
         b.iter(|| {
             let msg = sip::parse(invite.clone()).unwrap();
@@ -69,7 +80,7 @@ fn bench(c: &mut Criterion) {
             black_box(engine.run(Callback::Named("noop"), &mut ctx).unwrap())
         })
     });
-    g.bench_function("request_route_7_ksr_calls", |b| {
+    g.bench_function("request_route_7_calls", |b| {
         b.iter(|| {
             let msg = sip::parse(invite.clone()).unwrap();
             let mut ctx = RouteCtx::new(&shared, RouteType::Request, msg, info.clone(), &mut vars);
@@ -77,6 +88,20 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("sb-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("s.lua"), SCRIPT).unwrap();
+    let lua = load(
+        &dir,
+        "loadmodule \"maxfwd.so\"\nloadmodule \"siputils.so\"\nloadmodule \"pv.so\"\n\
+         loadmodule \"app_lua.so\"\nmodparam(\"app_lua\", \"load\", \"s.lua\")\ncfgengine \"lua\"\n",
+    );
+    group(c, "lua", &LuaFactory::from_config(&lua).unwrap());
+    let native = load(&dir, NATIVE);
+    group(c, "native", &NativeFactory::from_config(&native).unwrap());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

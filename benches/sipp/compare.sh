@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# switchboard vs Kamailio, side by side in one run: the SAME kamailio.cfg +
-# KEMI Lua script (samples/lua, which Kamailio 5.6 loads unchanged) under
-# the same SIPp load (tests/sipp scenarios: uac -> proxy -> uas).
+# switchboard vs Kamailio, side by side in one run: the SAME sample
+# (SAMPLE=lua: kamailio.cfg + KEMI Lua script; SAMPLE=native: the routing
+# blocks of kamailio.cfg — Kamailio 5.6 loads both unchanged) under the
+# same SIPp load (tests/sipp scenarios: uac -> proxy -> uas).
 #
 #   S1  calls at a fixed rate: CPU-ms per 1000 calls, failed calls, peak
 #       memory (PSS, shared memory counted once) during S1
@@ -17,9 +18,11 @@
 #   benches/sipp/compare.sh            # defaults below
 #   RATE=300 CALLS=6000 benches/sipp/compare.sh
 #   SERVERS=switchboard LADDER=500 benches/sipp/compare.sh   # one side, quick
+#   SAMPLE=native benches/sipp/compare.sh    # samples/native instead of samples/lua
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SB=${SB:-target/release/switchboard}
+SAMPLE=${SAMPLE:-lua}
 RATE=${RATE:-300}
 CALLS=${CALLS:-6000}
 REGS=${REGS:-10000}
@@ -59,11 +62,11 @@ pss_kb() {
 start_server() {
     local name=$1
     case $name in
-    switchboard) setsid "$SB" -E -f samples/lua/kamailio.cfg -A SB_PORT=$PORT >"$work/$name.log" 2>&1 & ;;
+    switchboard) setsid "$SB" -E -f samples/$SAMPLE/kamailio.cfg -A SB_PORT=$PORT >"$work/$name.log" 2>&1 & ;;
     # Kamailio resolves the script path against its working directory
     # (switchboard against the cfg's directory): -w points it there.
-    kamailio) setsid kamailio -DD -E -f samples/lua/kamailio.cfg -A SB_PORT=$PORT -m 512 -M 32 \
-        -w "$PWD/samples/lua" -Y "$work" >"$work/$name.log" 2>&1 & ;;
+    kamailio) setsid kamailio -DD -E -f samples/$SAMPLE/kamailio.cfg -A SB_PORT=$PORT -m 512 -M 32 \
+        -w "$PWD/samples/$SAMPLE" -Y "$work" >"$work/$name.log" 2>&1 & ;;
     esac
     server_pgid=$!
     sleep 2

@@ -14,7 +14,7 @@ use switchboard_core::exports::{self, Arg, Export, Param, Ret, RetKind};
 use switchboard_core::modules::core_fns::uri_is_myself;
 use switchboard_core::modules::xlog;
 use switchboard_core::pv::{Pv, Template};
-use switchboard_core::route::{RouteCtx, Stop, Value};
+use switchboard_core::route::{RouteCtx, RouteType, Stop, Value};
 use switchboard_core::sip::{HeaderName, NameAddr};
 use switchboard_core::transport::Protocol;
 
@@ -74,9 +74,10 @@ impl Exec<'_> {
     pub fn call_route(&mut self, idx: usize, ctx: &mut RouteCtx<'_>) -> Result<i32, Stopped> {
         if self.depth >= self.prog.max_recursive_level {
             let b = &self.prog.blocks[idx];
-            tracing::error!(target: "script", "{}: max_recursive_level ({}) reached calling route[{}]; the script stops",
+            tracing::error!(target: "script", "{}: max_recursive_level ({}) reached calling route[{}]; the call returns -1",
                 b.origin, self.prog.max_recursive_level, b.name.as_deref().unwrap_or(""));
-            return Err(stop(ctx));
+            ctx.last_ret = -1;
+            return Ok(-1);
         }
         self.depth += 1;
         let flow = run_body(&self.prog.blocks[idx].body, self, ctx);
@@ -120,13 +121,11 @@ pub fn compile(config: &Config) -> Result<Program, CfgError> {
         };
         index.entry(kind).or_default().insert(b.name.clone().unwrap_or_default(), i);
     }
-    let cx = Cx {
-        exports: exports::enabled(config),
-        flags: config.flags.iter().cloned().collect(),
-        index: &index,
-    };
+    let exports = exports::enabled(config);
+    let flags: HashMap<String, u32> = config.flags.iter().cloned().collect();
     let mut blocks = Vec::with_capacity(config.routes.len());
     for b in &config.routes {
+        let cx = Cx { exports: &exports, flags: &flags, index: &index, route_bit: route_bit(b.kind, b.name.as_deref()) };
         let stmts = crate::parse::parse_block(&b.tokens, &b.origin)?;
         let body = cx.stmts(&stmts, false)?;
         blocks.push(Block { kind: b.kind, name: b.name.clone(), origin: b.origin.clone(), body });
@@ -139,11 +138,29 @@ pub fn compile(config: &Config) -> Result<Program, CfgError> {
     })
 }
 
-/// Compile-time context.
+/// Compile-time context: one block.
 struct Cx<'c> {
-    exports: Vec<&'static Export>,
-    flags: HashMap<String, u32>,
+    exports: &'c [&'static Export],
+    flags: &'c HashMap<String, u32>,
     index: &'c HashMap<RouteKind, HashMap<String, usize>>,
+    /// The route type the block runs as (`Export::routes` bit); None for
+    /// `route[NAME]`, which any block may call.
+    route_bit: Option<u8>,
+}
+
+/// The route type a block runs as, for checking where functions may be
+/// used (as Kamailio does at start).
+fn route_bit(kind: RouteKind, name: Option<&str>) -> Option<u8> {
+    Some(match kind {
+        RouteKind::Request => RouteType::Request.bit(),
+        RouteKind::Route => return None,
+        RouteKind::Failure => RouteType::Failure.bit(),
+        RouteKind::OnReply | RouteKind::Reply => RouteType::Reply.bit(),
+        RouteKind::Branch => RouteType::Branch.bit(),
+        RouteKind::OnSend => RouteType::OnSend.bit(),
+        RouteKind::Event if name.is_some_and(|n| n.starts_with("tm:branch-failure")) => RouteType::BranchFailure.bit(),
+        RouteKind::Event => RouteType::Event.bit(),
+    })
 }
 
 fn err(o: &Origin, m: impl Into<String>) -> CfgError {
@@ -215,7 +232,8 @@ impl Cx<'_> {
                             Ok(_) => {}
                         }
                         n += 1;
-                        if n > max {
+                        // 0 disables the limit, as in Kamailio.
+                        if max > 0 && n > max {
                             tracing::error!(target: "script", "{o}: while loop stopped after max_while_loops ({max}) iterations");
                             return Flow::Next;
                         }
@@ -435,7 +453,8 @@ impl Cx<'_> {
     }
 
     /// `x == myself`, `src_ip == 10.0.0.0/8`, `src_ip == 1.2.3.4`,
-    /// `method == "invite"` (case-insensitive).
+    /// `method == "invite"`, `uri == "sip:..."` (the method and the URI
+    /// keywords compare case-insensitively, as Kamailio's comp_str).
     fn special_eq(&self, a: &Expr, b: &Expr) -> Result<Option<ExprFn>, CfgError> {
         let (a, b) = if matches!(a.kind, ExprKind::Myself) { (b, a) } else { (a, b) };
         let ip_side = matches!(a.kind, ExprKind::Keyword(Keyword::SrcIp | Keyword::DstIp));
@@ -479,7 +498,7 @@ impl Cx<'_> {
             }
             _ => {}
         }
-        if matches!(a.kind, ExprKind::Keyword(Keyword::Method)) {
+        if matches!(a.kind, ExprKind::Keyword(Keyword::Method | Keyword::Uri | Keyword::FromUri | Keyword::ToUri)) {
             let (fa, fb) = (self.expr(a)?, self.expr(b)?);
             return Ok(Some(Box::new(move |ex, ctx| {
                 let (x, y) = (fa(ex, ctx)?, fb(ex, ctx)?);
@@ -537,6 +556,11 @@ impl Cx<'_> {
             n.dedup();
             return Err(err(o, format!("{name}() takes {} parameter(s), {} given", n.join(" or "), args.len())));
         };
+        if let Some(bit) = self.route_bit {
+            if e.routes & bit == 0 {
+                return Err(err(o, format!("{name}() cannot be used in this kind of routing block")));
+            }
+        }
         if let (Some((kind, prefix)), Some(Expr { kind: ExprKind::Str(r) | ExprKind::Word(r), origin })) =
             (route_param(name), args.first())
         {

@@ -1,6 +1,7 @@
 //! Value semantics of the cfg language's operators (Kamailio's rules):
 //! the left operand's type decides how the right one is converted; an
-//! undefined (null) left operand takes the right one's type.
+//! undefined (null) left operand takes the right one's type in `==`/`!=`,
+//! and is the empty string in `+` (which then concatenates).
 
 use switchboard_core::route::Value;
 

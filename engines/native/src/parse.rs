@@ -1,6 +1,8 @@
 //! Statement and expression parser for the body of a routing block (the
 //! tokens the cfg loader kept in `RouteBlock::tokens`).
 
+use std::net::Ipv4Addr;
+
 use switchboard_core::cfg::lexer::{Token, TokenKind};
 use switchboard_core::cfg::{CfgError, Origin};
 
@@ -352,15 +354,23 @@ impl<'t> Parser<'t> {
         }
     }
 
-    /// A word starting with a digit: an IPv4 address, maybe a network.
+    /// A word starting with a digit: an IPv4 address, maybe a network
+    /// (`10.0.0.0/8` or `10.0.0.0/255.0.0.0`).
     fn word(&mut self, w: String, origin: Origin) -> Result<Expr, CfgError> {
-        if w.parse::<std::net::Ipv4Addr>().is_ok() && self.at_punct("/") {
-            if let Some(TokenKind::Int(bits)) = self.peek_at(1).map(|t| &t.kind) {
-                if (0..=32).contains(bits) {
-                    self.pos += 2;
-                    return Ok(Expr { kind: ExprKind::Net(w, *bits as u8), origin });
-                }
-            }
+        if w.parse::<Ipv4Addr>().is_ok() && self.at_punct("/") {
+            let bits = match self.peek_at(1).map(|t| &t.kind) {
+                Some(TokenKind::Int(bits)) if (0..=32).contains(bits) => Some(*bits as u8),
+                Some(TokenKind::Word(mask)) => mask.parse::<Ipv4Addr>().ok().and_then(mask_bits),
+                _ => None,
+            };
+            let Some(bits) = bits else {
+                return Err(CfgError::at(
+                    &origin,
+                    format!("{w}/...: bad network mask (expected /0 to /32 or a mask such as /255.255.255.0)"),
+                ));
+            };
+            self.pos += 2;
+            return Ok(Expr { kind: ExprKind::Net(w, bits), origin });
         }
         Ok(Expr { kind: ExprKind::Word(w), origin })
     }
@@ -429,6 +439,14 @@ impl<'t> Parser<'t> {
             _ => mk(ExprKind::Call(w.to_string(), args)),
         }
     }
+}
+
+/// The prefix length of a netmask such as 255.255.255.0 (None if its
+/// bits are not contiguous).
+fn mask_bits(mask: Ipv4Addr) -> Option<u8> {
+    let m = u32::from(mask);
+    let bits = m.leading_ones();
+    (m.checked_shl(bits).unwrap_or(0) == 0).then_some(bits as u8)
 }
 
 fn keyword_text(k: Keyword) -> &'static str {
