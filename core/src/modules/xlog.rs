@@ -1,8 +1,8 @@
 //! xlog: log lines formatted with pseudo-variables (`xlog("L_INFO", "$rm
 //! from $si\n")`, `xinfo(...)`, `KSR.xlog.xinfo(...)`).
 //!
-//! Levels are Kamailio's: L_ALERT, L_BUG, L_CRIT, L_ERR, L_WARN,
-//! L_NOTICE, L_INFO, L_DBG (or their numbers, -5..3). `xlog(text)`
+//! Levels are Kamailio's: L_ALERT -5, L_BUG -4, L_CRIT2 -3, L_CRIT -2,
+//! L_ERR -1, L_WARN 0, L_NOTICE 1, L_INFO 2, L_DBG 3 (names or numbers). `xlog(text)`
 //! without a level logs at L_ERR, as Kamailio's does. The lines go to the
 //! `script` log target, the trailing "\n" scripts add removed.
 
@@ -14,7 +14,8 @@ use Param::{Fmt, Str};
 /// Kamailio's numeric log levels.
 pub const L_ALERT: i32 = -5;
 pub const L_BUG: i32 = -4;
-pub const L_CRIT: i32 = -3;
+pub const L_CRIT2: i32 = -3;
+pub const L_CRIT: i32 = -2;
 pub const L_ERR: i32 = -1;
 pub const L_WARN: i32 = 0;
 pub const L_NOTICE: i32 = 1;
@@ -31,7 +32,8 @@ pub fn parse_level(s: &str) -> Option<i32> {
     Some(match name.as_str() {
         "alert" => L_ALERT,
         "bug" => L_BUG,
-        "crit" | "crit2" => L_CRIT,
+        "crit" => L_CRIT,
+        "crit2" => L_CRIT2,
         "err" | "error" => L_ERR,
         "warn" | "warning" => L_WARN,
         "notice" => L_NOTICE,
