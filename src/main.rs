@@ -130,7 +130,16 @@ fn main() -> ExitCode {
 /// fails the start if it does not load); native/default/unset compiles
 /// the cfg's routing blocks (none at all: no engine, requests get 500).
 fn engine_for(config: &cfg::Config) -> Result<Option<Arc<dyn EngineFactory>>, String> {
+    // app_perl serves perl_exec in native routing blocks (and is the
+    // script of Perl KEMI, which sets it up itself).
+    if config.is_loaded("app_perl") && config.globals.cfgengine.as_deref() != Some("perl") {
+        switchboard_perl::setup(config)?;
+    }
     match config.globals.cfgengine.as_deref() {
+        Some("perl") => {
+            let f = switchboard_perl::PerlKemiFactory::from_config(config)?;
+            Ok(Some(Arc::new(f)))
+        }
         None | Some("native") | Some("default") if config.routes.is_empty() => Ok(None),
         None | Some("native") | Some("default") => {
             let f = switchboard_native::NativeFactory::from_config(config).map_err(|e| e.to_string())?;

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::cfg::Config;
 use crate::route::RouteCtx;
 
 /// Which callback to run.
@@ -63,5 +64,45 @@ pub trait EngineFactory: Send + Sync {
     fn handles(&self, cb: Callback<'_>) -> bool {
         let _ = cb;
         true
+    }
+}
+
+/// The KEMI callback names (Lua, Python, Perl KEMI): the fixed
+/// `ksr_request_route`, and the cfg's `kemi.*_callback` parameters for
+/// the others (unset = Kamailio's default name; "none" or "" = disabled).
+#[derive(Debug, Clone)]
+pub struct KemiNames {
+    pub reply: Option<String>,
+    pub onsend: Option<String>,
+    /// The one function every event route goes to (its name is passed).
+    pub event: Option<String>,
+}
+
+pub const KSR_REQUEST_ROUTE: &str = "ksr_request_route";
+
+impl KemiNames {
+    pub fn from_config(config: &Config) -> KemiNames {
+        let k = &config.globals.kemi;
+        let pick = |v: &Option<String>, default: Option<&str>| match v.as_deref() {
+            None => default.map(str::to_string),
+            Some("") | Some("none") => None,
+            Some(name) => Some(name.to_string()),
+        };
+        KemiNames {
+            reply: pick(&k.reply_route_callback, Some("ksr_reply_route")),
+            onsend: pick(&k.onsend_route_callback, Some("ksr_onsend_route")),
+            event: pick(&k.event_route_callback, None),
+        }
+    }
+
+    /// The script function `cb` runs, if any.
+    pub fn function<'n>(&'n self, cb: Callback<'n>) -> Option<&'n str> {
+        match cb {
+            Callback::Request => Some(KSR_REQUEST_ROUTE),
+            Callback::Reply => self.reply.as_deref(),
+            Callback::OnSend => self.onsend.as_deref(),
+            Callback::Named(f) => Some(f),
+            Callback::Event(_) => self.event.as_deref(),
+        }
     }
 }

@@ -163,6 +163,24 @@ macro_rules! export {
 }
 pub(crate) use export;
 
+/// Call `e` on `ctx` with the stop rules every engine shares: an earlier
+/// stop (`set_drop`) is hidden during the call so that the answer tells
+/// whether *this* call asked to end the script, and a drop is never
+/// weakened. Returns the function's value and that answer (Kamailio ends
+/// the script when such a function also returns 0).
+pub fn invoke(e: &Export, ctx: &mut RouteCtx<'_>, args: &[Arg<'_>]) -> (Ret, bool) {
+    use crate::route::Stop;
+    let before = std::mem::take(&mut ctx.stop);
+    let ret = (e.func)(ctx, args);
+    let asked = ctx.stop;
+    ctx.stop = match (before, asked) {
+        (b, Stop::No) => b,
+        (Stop::Drop, _) => Stop::Drop,
+        (_, a) => a,
+    };
+    (ret, asked != Stop::No)
+}
+
 /// Every module's table. The only list of them.
 pub static TABLES: &[&[Export]] = &[
     crate::modules::core_fns::EXPORTS,
@@ -180,6 +198,7 @@ pub static TABLES: &[&[Export]] = &[
     crate::modules::corex::EXPORTS,
     crate::modules::kx::EXPORTS,
     crate::modules::xlog::EXPORTS,
+    crate::modules::app_perl::EXPORTS,
 ];
 
 /// Every export.

@@ -4,6 +4,7 @@ pub mod registry;
 
 pub use registry::{lookup, ModuleDef, ModuleStatus, ParamDef, ParamType, MODULES};
 
+pub mod app_perl;
 pub mod core_fns;
 pub mod registrar;
 pub mod rr;

@@ -400,7 +400,8 @@ const MSILO: &[ParamDef] = &[
 const APP_LUA: &[ParamDef] = &[p("load", S), p("reload", I), p("log_mode", I), p("register", S)];
 const APP_PYTHON3: &[ParamDef] =
     &[p("load", S), p("script_name", S), p("mod_init_function", S), p("child_init_method", S), p("threads_mode", I)];
-const APP_PERL: &[ParamDef] = &[p("filename", S), p("modpath", S), p("reset_cycles", I), p("perl_destroy_func", S)];
+const APP_PERL: &[ParamDef] =
+    &[p("filename", S), p("modpath", S), p("reset_cycles", I), p("perl_destroy_func", S), p("unsafemodfnc", I)];
 
 const DB_SQLITE: &[ParamDef] = &[p("db_set_readonly", S), p("journal_mode", S), p("busy_timeout", I)];
 const DB_POSTGRES: &[ParamDef] = &[
@@ -508,7 +509,7 @@ pub static MODULES: &[ModuleDef] = &[
     m!("msilo", Planned, MSILO),
     m!("app_lua", Active, APP_LUA),
     m!("app_python3", Planned, APP_PYTHON3),
-    m!("app_perl", Planned, APP_PERL),
+    m!("app_perl", Active, APP_PERL),
     m!("db_sqlite", Planned, DB_SQLITE),
     m!("db_postgres", Planned, DB_POSTGRES),
     m!("db_mysql", Planned, DB_MYSQL),

@@ -35,48 +35,21 @@ use std::sync::Arc;
 
 use mlua::{Function, Lua, MultiValue, Table, Value};
 use switchboard_core::cfg::Config;
-use switchboard_core::engine::{Callback, Engine, EngineFactory, ScriptError};
+use switchboard_core::engine::{Callback, Engine, EngineFactory, KemiNames, ScriptError};
 use switchboard_core::exports::{self, Arg, Export, Param, Ret, RetKind};
-use switchboard_core::route::{RouteCtx, Stop};
+use switchboard_core::route::RouteCtx;
 
 pub mod annotations;
 
 /// The mandatory callback.
-pub const REQUEST_ROUTE: &str = "ksr_request_route";
-const REPLY_ROUTE: &str = "ksr_reply_route";
-const ONSEND_ROUTE: &str = "ksr_onsend_route";
-
-/// Callback function names, from the cfg's `kemi.*_callback` params.
-#[derive(Debug, Clone)]
-struct Callbacks {
-    reply: Option<String>,
-    onsend: Option<String>,
-    event: Option<String>,
-}
-
-impl Callbacks {
-    fn from_config(config: &Config) -> Callbacks {
-        let k = &config.globals.kemi;
-        // Unset = Kamailio's default name; "none" or "" = disabled.
-        let pick = |v: &Option<String>, default: Option<&str>| match v.as_deref() {
-            None => default.map(str::to_string),
-            Some("") | Some("none") => None,
-            Some(name) => Some(name.to_string()),
-        };
-        Callbacks {
-            reply: pick(&k.reply_route_callback, Some(REPLY_ROUTE)),
-            onsend: pick(&k.onsend_route_callback, Some(ONSEND_ROUTE)),
-            event: pick(&k.event_route_callback, None),
-        }
-    }
-}
+pub const REQUEST_ROUTE: &str = switchboard_core::engine::KSR_REQUEST_ROUTE;
 
 /// Makes one [`LuaEngine`] per worker thread.
 pub struct LuaFactory {
     script: PathBuf,
     source: Arc<[u8]>,
     exports: Arc<[&'static Export]>,
-    callbacks: Arc<Callbacks>,
+    callbacks: Arc<KemiNames>,
 }
 
 impl fmt::Debug for LuaFactory {
@@ -104,12 +77,12 @@ impl LuaFactory {
                 format!("{cfg}: cfgengine \"lua\" needs the script: modparam(\"app_lua\", \"load\", \"/path/script.lua\")")
             })?;
         let script = config.resolve_path(file);
-        let factory = LuaFactory::new(script, exports::enabled(config), Callbacks::from_config(config))
+        let factory = LuaFactory::new(script, exports::enabled(config), KemiNames::from_config(config))
             .map_err(|e| format!("{cfg}: app_lua: {e}"))?;
         Ok(factory)
     }
 
-    fn new(script: PathBuf, exports: Vec<&'static Export>, callbacks: Callbacks) -> Result<LuaFactory, String> {
+    fn new(script: PathBuf, exports: Vec<&'static Export>, callbacks: KemiNames) -> Result<LuaFactory, String> {
         let source = std::fs::read(&script)
             .map_err(|e| format!("cannot read the Lua script {}: {e}", script.display()))?;
         let factory = LuaFactory {
@@ -178,18 +151,12 @@ pub struct LuaEngine {
     lua: Lua,
     /// `RUNNER`: calls a callback under `xpcall`.
     runner: Function,
-    callbacks: Arc<Callbacks>,
+    callbacks: Arc<KemiNames>,
 }
 
 impl LuaEngine {
     fn callback_name<'n>(&'n self, cb: Callback<'n>) -> Option<&'n str> {
-        match cb {
-            Callback::Request => Some(REQUEST_ROUTE),
-            Callback::Reply => self.callbacks.reply.as_deref(),
-            Callback::OnSend => self.callbacks.onsend.as_deref(),
-            Callback::Named(f) => Some(f),
-            Callback::Event(_) => self.callbacks.event.as_deref(),
-        }
+        self.callbacks.function(cb)
     }
 
     fn function(&self, name: &str) -> Option<Function> {
@@ -541,18 +508,8 @@ fn invoke(lua: &Lua, e: &'static Export, conv: &[Conv]) -> mlua::Result<Value> {
         })
         .collect();
     let outcome = with_ctx(|ctx| {
-        // Hide an earlier stop (set_drop) so that we see whether *this*
-        // function asks to end the script.
-        let before = std::mem::take(&mut ctx.stop);
-        let ret = (e.func)(ctx, &argv);
-        let asked = ctx.stop;
-        ctx.stop = match (before, asked) {
-            (b, Stop::No) => b,
-            // exit after set_drop still drops.
-            (Stop::Drop, _) => Stop::Drop,
-            (_, a) => a,
-        };
-        let ends = asked != Stop::No && ret == Ret::Int(0);
+        let (ret, asked) = exports::invoke(e, ctx, &argv);
+        let ends = asked && ret == Ret::Int(0);
         (ret, ends)
     });
     match outcome {

@@ -668,12 +668,7 @@ fn call_fn(e: &'static Export, srcs: Vec<ArgSrc>) -> ExprFn {
                 }
             })
             .collect();
-        // Hide an earlier stop (set_drop) to see whether this call ends
-        // the script; keep a drop either way.
-        let before = std::mem::take(&mut ctx.stop);
-        let ret = (e.func)(ctx, &args);
-        let asked = ctx.stop;
-        ctx.stop = if before == Stop::Drop || asked == Stop::No { before.max_with(asked) } else { asked };
+        let (ret, _) = exports::invoke(e, ctx, &args);
         match e.ret {
             RetKind::Int | RetKind::Bool => {
                 let code = ret.code();
@@ -693,21 +688,6 @@ fn call_fn(e: &'static Export, srcs: Vec<ArgSrc>) -> ExprFn {
             }
         }
     })
-}
-
-trait StopExt {
-    fn max_with(self, other: Stop) -> Stop;
-}
-
-impl StopExt for Stop {
-    /// The stronger of two stops: drop > exit > none.
-    fn max_with(self, other: Stop) -> Stop {
-        match (self, other) {
-            (Stop::Drop, _) | (_, Stop::Drop) => Stop::Drop,
-            (Stop::Exit, _) | (_, Stop::Exit) => Stop::Exit,
-            _ => Stop::No,
-        }
-    }
 }
 
 /// A value written as a bare word: protocol and address-family names are

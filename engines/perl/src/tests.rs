@@ -1,0 +1,305 @@
+//! app_perl through the export table's perl_exec on a real interpreter:
+//! every Kamailio::Message / URI / AVP method, getHeader in list and
+//! scalar context, AUTOLOAD → moduleFunction, die / warn / exit, and a
+//! stale `$m`. (reset_cycles and Perl KEMI have their own test binaries:
+//! they change process-wide settings.)
+
+use std::net::SocketAddr;
+use std::sync::Once;
+
+use switchboard_core::cfg::{self, LoadOptions};
+use switchboard_core::exports::{self, Arg, Ret};
+use switchboard_core::myself::Myself;
+use switchboard_core::route::{RouteCtx, RouteType, Shared, Value, Vars};
+use switchboard_core::transport::{Protocol, ReceiveInfo};
+
+const SCRIPT: &str = r#"
+use strict;
+use warnings;
+use Kamailio qw(log);
+
+our $kept;
+
+sub put { Kamailio::AVP::add($_[0], defined $_[1] ? $_[1] : 'undef'); }
+
+sub request_methods {
+    my $m = shift;
+    put('type', $m->getType());
+    put('version', $m->getVersion());
+    put('ruri', $m->getRURI());
+    put('method', $m->getMethod());
+    my @vias = $m->getHeader('Via');
+    put('vias', scalar(@vias));
+    put('via_first', scalar($m->getHeader('Via')));
+    put('names', join(',', $m->getHeaderNames()));
+    put('full', $m->getFullHeader());
+    put('body', $m->getBody());
+    put('message', $m->getMessage());
+    eval { $m->getStatus() };
+    put('status_err', $@);
+    put('pv', $m->pseudoVar('$rU at $rd'));
+    put('missing', scalar($m->getHeader('X-None')));
+    return 1;
+}
+
+sub reply_methods {
+    my $m = shift;
+    put('type', $m->getType());
+    put('status', $m->getStatus());
+    put('reason', $m->getReason());
+    eval { $m->getRURI() };
+    put('ruri_err', $@);
+    return 2;
+}
+
+sub uri_methods {
+    my $m = shift;
+    my $u = $m->getParsedRURI();
+    put('class', ref $u);
+    for my $f (qw(user host passwd port params headers transport transport_val lr lr_val
+                  user_param user_param_val maddr maddr_val ttl ttl_val method method_val r2 r2_val)) {
+        put("u_$f", $u->$f());
+    }
+    return 1;
+}
+
+sub avps {
+    Kamailio::AVP::add(10, 10);
+    Kamailio::AVP::add("10", "ten");
+    put('int_avp', Kamailio::AVP::get(10));
+    put('str_avp', Kamailio::AVP::get("10"));
+    put('destroyed', Kamailio::AVP::destroy(10));
+    put('after', Kamailio::AVP::get(10));
+    return 1;
+}
+
+sub flags {
+    my $m = shift;
+    $m->setFlag(3);
+    put('green', $m->isFlagSet(3));
+    $m->setFlag(4);
+    $m->resetFlag(4);
+    put('red', $m->isFlagSet(4));
+    return 1;
+}
+
+sub functions {
+    my $m = shift;
+    put('mf', $m->moduleFunction('append_hf', "X-Perl: yes\r\n"));
+    put('autoload', $m->is_method('INVITE'));
+    put('autoload_no', $m->is_method('BYE'));
+    eval { $m->no_such_function('x') };
+    put('unknown_err', $@);
+    $m->rewrite_ruri('sip:carol@example.net');
+    $m->append_branch('sip:dave@example.org', '0.5');
+    $m->append_branch();
+    log(2, "functions done\n");
+    return 5;
+}
+
+sub dies { die "something broke\n"; }
+sub warns { warn "careful\n"; return 3; }
+sub exits { exit(1); }
+sub returns_undef { return undef; }
+sub simple { put('simple_args', join('|', map { ref($_) || $_ } @_)); return 4; }
+sub keep { $kept = shift; return 1; }
+sub use_kept { eval { $kept->getMethod() }; put('stale', $@); return 1; }
+"#;
+
+static SETUP: Once = Once::new();
+
+fn setup() {
+    SETUP.call_once(|| {
+        let dir = std::env::temp_dir().join(format!("sb-perl-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("t.pl"), SCRIPT).unwrap();
+        std::fs::write(
+            dir.join("k.cfg"),
+            "loadmodule \"app_perl.so\"\nloadmodule \"textops.so\"\nloadmodule \"sl.so\"\n\
+             modparam(\"app_perl\", \"filename\", \"t.pl\")\nrequest_route { exit; }\n",
+        )
+        .unwrap();
+        let config = cfg::load(&dir.join("k.cfg"), &LoadOptions::default()).unwrap();
+        crate::setup(&config).unwrap_or_else(|e| panic!("{e}"));
+    });
+}
+
+const INVITE: &str = "INVITE sip:bob:pw@example.com:5070;transport=tcp;lr;user=phone?X-H=1 SIP/2.0\r\n\
+Via: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bK776asdhds;rport\r\n\
+Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKold\r\n\
+Max-Forwards: 70\r\n\
+To: <sip:bob@example.com>\r\n\
+From: Alice <sip:alice@example.org>;tag=1928301774\r\n\
+Call-ID: a84b4c76e66710\r\n\
+CSeq: 314159 INVITE\r\n\
+Content-Type: text/plain\r\n\
+Content-Length: 5\r\n\r\nhello";
+
+const REPLY: &str = "SIP/2.0 486 Busy Here\r\n\
+Via: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bK776asdhds\r\n\
+To: <sip:bob@example.com>;tag=a6c85cf\r\n\
+From: Alice <sip:alice@example.org>;tag=1928301774\r\n\
+Call-ID: a84b4c76e66710\r\n\
+CSeq: 314159 INVITE\r\n\
+Content-Length: 0\r\n\r\n";
+
+/// Run `perl_exec(func[, param])` (or perl_exec_simple) on `msg`; the
+/// code and the context afterwards.
+fn exec<T>(native: &str, args: &[&str], msg: &str, check: impl FnOnce(i64, &mut RouteCtx<'_>) -> T) -> T {
+    setup();
+    let shared = Shared::bare(Myself::default());
+    let info = ReceiveInfo {
+        proto: Protocol::Udp,
+        src: "192.0.2.7:5099".parse::<SocketAddr>().unwrap(),
+        local: "127.0.0.1:5060".parse::<SocketAddr>().unwrap(),
+        conn_id: None,
+    };
+    let m = switchboard_core::sip::parse(bytes::Bytes::from(msg.to_string())).unwrap();
+    let rt = if m.is_request() { RouteType::Request } else { RouteType::Reply };
+    let mut vars = Vars::new();
+    let mut ctx = RouteCtx::new(&shared, rt, m, info, &mut vars);
+    let e = exports::by_native(native).find(|e| e.params.len() == args.len()).expect("perl_exec export");
+    let argv: Vec<Arg<'_>> = args.iter().map(|a| Arg::Str(a)).collect();
+    let (ret, _) = exports::invoke(e, &mut ctx, &argv);
+    check(ret.code(), &mut ctx)
+}
+
+fn avp(ctx: &RouteCtx<'_>, name: &str) -> String {
+    match ctx.avps.get(name) {
+        Some(Value::Str(s)) => s.clone(),
+        Some(Value::Int(i)) => i.to_string(),
+        _ => "<none>".into(),
+    }
+}
+
+#[test]
+fn message_methods_on_a_request() {
+    exec("perl_exec", &["request_methods"], INVITE, |code, ctx| {
+        assert_eq!(code, 1);
+        assert_eq!(avp(ctx, "type"), "1");
+        assert_eq!(avp(ctx, "version"), "SIP/2.0");
+        assert_eq!(avp(ctx, "ruri"), "sip:bob:pw@example.com:5070;transport=tcp;lr;user=phone?X-H=1");
+        assert_eq!(avp(ctx, "method"), "INVITE");
+        // list context: both Via headers; scalar context: the first.
+        assert_eq!(avp(ctx, "vias"), "2");
+        assert_eq!(avp(ctx, "via_first"), "SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bK776asdhds;rport");
+        assert_eq!(avp(ctx, "names"), "Via,Via,Max-Forwards,To,From,Call-ID,CSeq,Content-Type,Content-Length");
+        let full = avp(ctx, "full");
+        assert!(full.starts_with("Via: ") && full.contains("CSeq: 314159 INVITE\r\n") && !full.contains("hello"), "{full}");
+        assert_eq!(avp(ctx, "body"), "hello");
+        assert!(avp(ctx, "message").starts_with("INVITE sip:bob") && avp(ctx, "message").ends_with("hello"));
+        assert!(avp(ctx, "status_err").contains("only valid for a reply"), "{}", avp(ctx, "status_err"));
+        assert_eq!(avp(ctx, "pv"), "bob at example.com");
+        assert_eq!(avp(ctx, "missing"), "undef");
+    });
+}
+
+#[test]
+fn message_methods_on_a_reply() {
+    exec("perl_exec", &["reply_methods"], REPLY, |code, ctx| {
+        assert_eq!(code, 2);
+        assert_eq!(avp(ctx, "type"), "2");
+        assert_eq!(avp(ctx, "status"), "486");
+        assert_eq!(avp(ctx, "reason"), "Busy Here");
+        assert!(avp(ctx, "ruri_err").contains("only valid for a request"));
+    });
+}
+
+#[test]
+fn parsed_ruri() {
+    exec("perl_exec", &["uri_methods"], INVITE, |_, ctx| {
+        let want = [
+            ("class", "Kamailio::URI"),
+            ("u_user", "bob"),
+            ("u_passwd", "pw"),
+            ("u_host", "example.com"),
+            ("u_port", "5070"),
+            ("u_params", "transport=tcp;lr;user=phone"),
+            ("u_headers", "X-H=1"),
+            ("u_transport", "transport=tcp"),
+            ("u_transport_val", "tcp"),
+            ("u_lr", "lr"),
+            ("u_lr_val", ""),
+            ("u_user_param", "user=phone"),
+            ("u_user_param_val", "phone"),
+            ("u_maddr", "undef"),
+            ("u_ttl_val", "undef"),
+            ("u_method", "undef"),
+            ("u_r2", "undef"),
+        ];
+        for (k, v) in want {
+            assert_eq!(avp(ctx, k), v, "{k}");
+        }
+    });
+}
+
+#[test]
+fn avps_keep_numbers_and_strings_apart() {
+    exec("perl_exec", &["avps"], INVITE, |_, ctx| {
+        assert_eq!(avp(ctx, "int_avp"), "10");
+        assert_eq!(avp(ctx, "str_avp"), "ten");
+        assert_eq!(avp(ctx, "destroyed"), "1");
+        assert_eq!(avp(ctx, "after"), "undef");
+        assert_eq!(ctx.avps.get("10"), Some(&Value::Str("ten".into())));
+    });
+}
+
+#[test]
+fn flags() {
+    exec("perl_exec", &["flags"], INVITE, |_, ctx| {
+        assert_eq!(avp(ctx, "green"), "1");
+        assert_eq!(avp(ctx, "red"), "-1");
+        assert!(ctx.is_flag_set(3) && !ctx.is_flag_set(4));
+    });
+}
+
+#[test]
+fn module_functions_autoload_rewrite_and_branches() {
+    exec("perl_exec", &["functions"], INVITE, |code, ctx| {
+        assert_eq!(code, 5);
+        assert_eq!(avp(ctx, "mf"), "1");
+        assert_eq!(avp(ctx, "autoload"), "1");
+        assert_eq!(avp(ctx, "autoload_no"), "-1");
+        assert!(avp(ctx, "unknown_err").contains("no function no_such_function() with 1 parameter"), "{}", avp(ctx, "unknown_err"));
+        assert_eq!(ctx.ruri(), "sip:carol@example.net");
+        assert_eq!(ctx.branches.len(), 2);
+        assert_eq!(ctx.branches[0].uri, "sip:dave@example.org");
+        assert_eq!(ctx.branches[0].q, Some(500));
+        assert_eq!(ctx.branches[1].uri, "sip:carol@example.net");
+    });
+}
+
+#[test]
+fn die_warn_and_exit_return_codes_and_the_interpreter_goes_on() {
+    exec("perl_exec", &["dies"], INVITE, |code, _| assert_eq!(code, -1));
+    exec("perl_exec", &["warns"], INVITE, |code, _| assert_eq!(code, 3));
+    exec("perl_exec", &["exits"], INVITE, |code, _| assert_eq!(code, -1, "exit() is disabled"));
+    exec("perl_exec", &["no_such_sub"], INVITE, |code, _| assert_eq!(code, -1));
+    exec("perl_exec", &["returns_undef"], INVITE, |code, _| assert_eq!(code, 0, "as Kamailio: undef is 0"));
+    exec("perl_exec", &["request_methods"], INVITE, |code, _| assert_eq!(code, 1));
+}
+
+#[test]
+fn perl_exec_simple_passes_only_the_parameter() {
+    exec("perl_exec_simple", &["simple", "p1"], INVITE, |code, ctx| {
+        assert_eq!(code, 4);
+        assert_eq!(avp(ctx, "simple_args"), "p1");
+    });
+    exec("perl_exec", &["simple", "p2"], INVITE, |_, ctx| {
+        assert_eq!(avp(ctx, "simple_args"), "Kamailio::Message|p2");
+    });
+}
+
+#[test]
+fn a_kept_message_is_stale_in_a_later_call() {
+    exec("perl_exec", &["keep"], INVITE, |code, _| assert_eq!(code, 1));
+    exec("perl_exec", &["use_kept"], INVITE, |_, ctx| {
+        assert!(avp(ctx, "stale").contains("no longer valid"), "{}", avp(ctx, "stale"));
+    });
+}
+
+#[test]
+fn ret_kind_of_perl_exec() {
+    // The export returns the Perl value as an Int code.
+    exec("perl_exec", &["warns"], INVITE, |code, _| assert_eq!(Ret::Int(code), Ret::Int(3)));
+}
