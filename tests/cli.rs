@@ -26,11 +26,25 @@ fn cfg_files(dir: &str) -> Vec<std::path::PathBuf> {
     v
 }
 
+/// Every kamailio.cfg under samples/, at any depth.
+fn sample_cfgs(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(sample_cfgs(&p));
+        } else if p.file_name().is_some_and(|n| n == "kamailio.cfg") {
+            out.push(p);
+        }
+    }
+    out
+}
+
 #[test]
 fn check_accepts_every_valid_fixture_and_sample() {
     let mut files = cfg_files("tests/cfg/valid");
-    files.push(repo_path("samples/minimal/kamailio.cfg"));
-    assert!(files.len() >= 3, "fixtures missing: {files:?}");
+    files.extend(sample_cfgs(&repo_path("samples")));
+    assert!(files.len() >= 6, "fixtures missing: {files:?}");
     for f in files {
         let (code, _, err) = run(&["-c", "-f", f.to_str().unwrap()]);
         assert_eq!(code, 0, "{}: {err}", f.display());

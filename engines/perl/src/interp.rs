@@ -68,7 +68,7 @@ impl Interp {
         it.eval(PRELUDE)?;
         let file = script.display().to_string().replace('\\', "\\\\").replace('\'', "\\'");
         it.eval(&format!(
-            "package main; {{ my $f = '{file}'; die \"cannot read the Perl script $f\\n\" unless -r $f; do $f; die $@ if $@; }} 1;"
+            "package main; {{ my $f = '{file}'; die \"cannot read the Perl script $f\\n\" unless -r $f; local $!; my $r = do $f; die $@ if $@; die \"cannot load $f: $!\\n\" if !defined $r && $!; }} 1;"
         ))?;
         Ok(it)
     }

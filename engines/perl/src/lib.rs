@@ -90,13 +90,19 @@ impl Settings {
             if dirs.len() > MAX_MODPATH {
                 return Err(format!("{cfg}: app_perl modpath: at most {MAX_MODPATH} directories, {} given", dirs.len()));
             }
-            inc.extend(dirs.iter().map(|d| config.resolve_path(d).display().to_string()));
+            inc.extend(dirs.iter().map(|d| {
+                let d = config.resolve_path(d);
+                std::path::absolute(&d).unwrap_or(d).display().to_string()
+            }));
         }
         inc.push(default_perl_lib().display().to_string());
         let exports = exports::enabled(config);
         let subs = dispatch::subs(&exports);
+        // Absolute: Perl's `do FILE` searches @INC for a relative path.
+        let script = config.resolve_path(script);
+        let script = std::path::absolute(&script).unwrap_or(script);
         Ok(Settings {
-            script: config.resolve_path(script),
+            script,
             inc,
             destroy_func: str_param(config, "perl_destroy_func").map(str::to_string),
             exports,
