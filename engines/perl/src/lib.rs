@@ -48,6 +48,8 @@ use interp::{Interp, Outcome};
 
 #[cfg(test)]
 mod tests;
+#[doc(hidden)]
+pub mod testkit;
 
 /// What the cfg says about app_perl, fixed at start.
 #[derive(Debug)]

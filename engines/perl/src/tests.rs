@@ -4,14 +4,10 @@
 //! stale `$m`. (reset_cycles and Perl KEMI have their own test binaries:
 //! they change process-wide settings.)
 
-use std::net::SocketAddr;
 use std::sync::Once;
 
-use switchboard_core::cfg::{self, LoadOptions};
-use switchboard_core::exports::{self, Arg, Ret};
-use switchboard_core::myself::Myself;
-use switchboard_core::route::{RouteCtx, RouteType, Shared, Value, Vars};
-use switchboard_core::transport::{Protocol, ReceiveInfo};
+use switchboard_core::exports::Ret;
+use switchboard_core::route::{RouteCtx, Value};
 
 const SCRIPT: &str = r#"
 use strict;
@@ -110,17 +106,7 @@ static SETUP: Once = Once::new();
 
 fn setup() {
     SETUP.call_once(|| {
-        let dir = std::env::temp_dir().join(format!("sb-perl-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("t.pl"), SCRIPT).unwrap();
-        std::fs::write(
-            dir.join("k.cfg"),
-            "loadmodule \"app_perl.so\"\nloadmodule \"textops.so\"\nloadmodule \"sl.so\"\n\
-             modparam(\"app_perl\", \"filename\", \"t.pl\")\nrequest_route { exit; }\n",
-        )
-        .unwrap();
-        let config = cfg::load(&dir.join("k.cfg"), &LoadOptions::default()).unwrap();
-        crate::setup(&config).unwrap_or_else(|e| panic!("{e}"));
+        crate::testkit::setup_app_perl(SCRIPT, "");
     });
 }
 
@@ -143,25 +129,9 @@ Call-ID: a84b4c76e66710\r\n\
 CSeq: 314159 INVITE\r\n\
 Content-Length: 0\r\n\r\n";
 
-/// Run `perl_exec(func[, param])` (or perl_exec_simple) on `msg`; the
-/// code and the context afterwards.
 fn exec<T>(native: &str, args: &[&str], msg: &str, check: impl FnOnce(i64, &mut RouteCtx<'_>) -> T) -> T {
     setup();
-    let shared = Shared::bare(Myself::default());
-    let info = ReceiveInfo {
-        proto: Protocol::Udp,
-        src: "192.0.2.7:5099".parse::<SocketAddr>().unwrap(),
-        local: "127.0.0.1:5060".parse::<SocketAddr>().unwrap(),
-        conn_id: None,
-    };
-    let m = switchboard_core::sip::parse(bytes::Bytes::from(msg.to_string())).unwrap();
-    let rt = if m.is_request() { RouteType::Request } else { RouteType::Reply };
-    let mut vars = Vars::new();
-    let mut ctx = RouteCtx::new(&shared, rt, m, info, &mut vars);
-    let e = exports::by_native(native).find(|e| e.params.len() == args.len()).expect("perl_exec export");
-    let argv: Vec<Arg<'_>> = args.iter().map(|a| Arg::Str(a)).collect();
-    let (ret, _) = exports::invoke(e, &mut ctx, &argv);
-    check(ret.code(), &mut ctx)
+    crate::testkit::exec(native, args, msg, check)
 }
 
 fn avp(ctx: &RouteCtx<'_>, name: &str) -> String {

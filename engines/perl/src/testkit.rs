@@ -1,0 +1,51 @@
+//! Test helpers shared by the unit tests and the integration tests
+//! (tests/*.rs): set app_perl up on a script, run perl_exec on a message.
+//! Not part of the engine's API.
+
+use std::net::SocketAddr;
+
+use switchboard_core::cfg::{self, LoadOptions};
+use switchboard_core::exports::{self, Arg};
+use switchboard_core::myself::Myself;
+use switchboard_core::route::{RouteCtx, RouteType, Shared, Vars};
+use switchboard_core::transport::{Protocol, ReceiveInfo};
+
+/// Write `script` and a cfg loading it (plus `extra` cfg lines, e.g.
+/// modparams) to a temporary directory and set app_perl up (once per
+/// process). Returns the directory.
+pub fn setup_app_perl(script: &str, extra: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("sb-perl-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("t.pl"), script).unwrap();
+    std::fs::write(
+        dir.join("k.cfg"),
+        format!(
+            "loadmodule \"app_perl.so\"\nloadmodule \"textops.so\"\nloadmodule \"sl.so\"\n\
+             modparam(\"app_perl\", \"filename\", \"t.pl\")\n{extra}\nrequest_route {{ exit; }}\n"
+        ),
+    )
+    .unwrap();
+    let config = cfg::load(&dir.join("k.cfg"), &LoadOptions::default()).unwrap();
+    crate::setup(&config).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+/// Run the export `native` (perl_exec / perl_exec_simple) with `args` on
+/// `msg` (CRLF text); `check` gets the code and the context afterwards.
+pub fn exec<T>(native: &str, args: &[&str], msg: &str, check: impl FnOnce(i64, &mut RouteCtx<'_>) -> T) -> T {
+    let shared = Shared::bare(Myself::default());
+    let info = ReceiveInfo {
+        proto: Protocol::Udp,
+        src: "192.0.2.7:5099".parse::<SocketAddr>().unwrap(),
+        local: "127.0.0.1:5060".parse::<SocketAddr>().unwrap(),
+        conn_id: None,
+    };
+    let m = switchboard_core::sip::parse(bytes::Bytes::from(msg.to_string())).unwrap();
+    let rt = if m.is_request() { RouteType::Request } else { RouteType::Reply };
+    let mut vars = Vars::new();
+    let mut ctx = RouteCtx::new(&shared, rt, m, info, &mut vars);
+    let e = exports::by_native(native).find(|e| e.params.len() == args.len()).expect("perl_exec export");
+    let argv: Vec<Arg<'_>> = args.iter().map(|a| Arg::Str(a)).collect();
+    let (ret, _) = exports::invoke(e, &mut ctx, &argv);
+    check(ret.code(), &mut ctx)
+}
