@@ -936,6 +936,16 @@ function KSR.tm.t_send_reply(p1, p2) end
 ---@return integer
 function KSR.tm.t_set_fr(p1, p2) end
 
+--- cfg name: t_uac_send
+---@param p1 string
+---@param p2 string
+---@param p3 string
+---@param p4 string
+---@param p5 string
+---@param p6 string
+---@return integer
+function KSR.tm.t_uac_send(p1, p2, p3, p4, p5, p6) end
+
 ---@class KSR.tmx
 KSR.tmx = {}
 
