@@ -284,6 +284,31 @@ function KSR.strip_tail(p1) end
 ---@return integer
 function KSR.warn(p1) end
 
+---@class KSR.app_perl
+KSR.app_perl = {}
+
+--- cfg name: perl_exec
+---@param p1 string
+---@return integer
+function KSR.app_perl.exec(p1) end
+
+--- cfg name: perl_exec_simple
+---@param p1 string
+---@return integer
+function KSR.app_perl.exec_simple(p1) end
+
+--- cfg name: perl_exec_simple
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.app_perl.exec_simplex(p1, p2) end
+
+--- cfg name: perl_exec
+---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.app_perl.execx(p1, p2) end
+
 ---@class KSR.corex
 KSR.corex = {}
 
@@ -935,6 +960,16 @@ function KSR.tm.t_send_reply(p1, p2) end
 ---@param p2 integer
 ---@return integer
 function KSR.tm.t_set_fr(p1, p2) end
+
+--- cfg name: t_uac_send
+---@param p1 string
+---@param p2 string
+---@param p3 string
+---@param p4 string
+---@param p5 string
+---@param p6 string
+---@return integer
+function KSR.tm.t_uac_send(p1, p2, p3, p4, p5, p6) end
 
 ---@class KSR.tmx
 KSR.tmx = {}

@@ -26,15 +26,29 @@
 //!   goes to the next Via's `received` IP (else its sent-by host, resolved
 //!   if it is a name) at its `rport` value (else its sent-by port or the
 //!   default). The reply is never sent anywhere else.
+//! - **`onsend_route`** (Kamailio's): runs for every request about to be
+//!   forwarded — stateless (`forward()`, stateless `t_relay` of ACK and
+//!   unmatched CANCEL) and each tm branch — never for replies,
+//!   retransmissions, hop-by-hop ACK/CANCEL or locally generated requests
+//!   (`t_uac_send`). Its message is the outgoing request as it will be
+//!   written (R-URI, our Via, Record-Route, the script's header edits):
+//!   `$ru`, `$hdr(..)`, `$ml` see the wire form, `$si`/`$sp` the original
+//!   sender, `$snd(ip|port|proto|sproto|af)` the destination; the route's
+//!   own header edits are not applied (the bytes are built). `drop` there
+//!   means the request is not sent: `forward()` returns -1, and a tm branch
+//!   counts as one that could not be sent (see `crate::tm`). Whether the
+//!   script has the route is asked of the engine once per server.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs, UdpSocket};
 
 use bytes::Bytes;
 
+use crate::engine::Callback;
 use crate::exports::{export, Arg, Export, Ret};
-use crate::route::{mask, RecordRoute, RouteCtx, Shared};
-use crate::sip::{Host, Scheme, SipMessage, Uri, Via};
+use crate::route::{mask, RecordRoute, RouteCtx, RouteType, Shared, Stop, Vars};
+use crate::server;
+use crate::sip::{self, Host, Scheme, SipMessage, Uri, Via};
 use crate::transport::{Destination, Protocol, ReceiveInfo};
 
 /// Resolve a `sip:`/`sips:` URI to where a request for it is sent.
@@ -139,7 +153,8 @@ pub fn outgoing_socket(
     (advertised, forced)
 }
 
-fn host_port(a: SocketAddr) -> String {
+/// `ip:port`, IPv6 in brackets (Via sent-by, URI host:port).
+pub fn host_port(a: SocketAddr) -> String {
     match a {
         SocketAddr::V4(v) => format!("{}:{}", v.ip(), v.port()),
         SocketAddr::V6(v) => format!("[{}]:{}", v.ip(), v.port()),
@@ -220,14 +235,55 @@ pub fn stateless_branch(msg: &SipMessage) -> String {
     format!("z9hG4bKsl{:016x}", h.finish())
 }
 
+/// Does the script have an `onsend_route`? Asked of the engine once per
+/// server, then an atomic load.
+pub fn has_onsend(shared: &Shared) -> bool {
+    shared.engine.is_some() && *shared.onsend.get_or_init(|| server::has_route(shared, Callback::OnSend))
+}
+
+/// Run `onsend_route` (if the script has one) for a request about to be
+/// forwarded; false when the route dropped it. `info` is how the original
+/// request came in, `flags` its message flags. See the module docs.
+pub fn onsend_allows(shared: &Shared, out: &Outgoing, info: &ReceiveInfo, flags: u64, vars: &mut Vars) -> bool {
+    if !has_onsend(shared) {
+        return true;
+    }
+    let msg = match sip::parse(out.bytes.clone()) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!("onsend_route not run: the outgoing request does not parse: {e}");
+            return true;
+        }
+    };
+    let mut ctx = RouteCtx::new(shared, RouteType::OnSend, msg, info.clone(), vars);
+    ctx.flags = flags;
+    ctx.snd = Some((out.dest.proto, out.dest.addr));
+    if let Some(Err(e)) = server::run_route(shared, Callback::OnSend, &mut ctx) {
+        tracing::error!("onsend_route failed: {e}");
+    }
+    ctx.stop != Stop::Drop
+}
+
 /// Stateless forwarding of the request in `ctx` (core `forward()`).
 pub fn forward_request(ctx: &mut RouteCtx<'_>) -> Result<(), String> {
-    let target = next_hop(ctx.ruri(), ctx.dst_uri.as_deref())?;
+    forward_request_to(ctx, None)
+}
+
+/// Stateless forwarding to `target`, else to `$du`/the R-URI; through
+/// `onsend_route` (a drop there is an error: nothing was sent).
+pub fn forward_request_to(ctx: &mut RouteCtx<'_>, target: Option<(Protocol, SocketAddr)>) -> Result<(), String> {
+    let target = match target {
+        Some(t) => t,
+        None => next_hop(ctx.ruri(), ctx.dst_uri.as_deref())?,
+    };
     let branch = stateless_branch(&ctx.msg);
     let ruri = ctx.ruri().to_string();
     let out = build_request(
         ctx.shared, &ctx.msg, &ruri, target, ctx.force_socket, &branch, ctx.record_route.as_ref(), &ctx.info,
     )?;
+    if !onsend_allows(ctx.shared, &out, &ctx.info, ctx.flags, ctx.vars) {
+        return Err(format!("request to {}:{} dropped by onsend_route", out.dest.proto, out.dest.addr));
+    }
     ctx.shared.transports().send(&out.dest, out.bytes).map_err(|e| e.to_string())
 }
 

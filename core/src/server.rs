@@ -62,6 +62,7 @@ impl Server {
             rr: crate::modules::rr::RrSettings::from_config(config),
             tm: Arc::new(crate::tm::Tm::new(crate::tm::TmConfig::from_config(config))),
             modcfg: crate::modules::ModCfg::from_config(config),
+            onsend: OnceLock::new(),
         });
         shared.tm.start(Arc::downgrade(&shared));
         let tcfg = TransportConfig {
@@ -216,10 +217,16 @@ static NEXT_RANK: AtomicUsize = AtomicUsize::new(0);
 /// its own interpreter. None when there is no engine or it could not be
 /// created (already logged).
 pub fn run_route(shared: &Shared, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Option<Result<i32, ScriptError>> {
+    // A handle, so no borrow is held while the script runs: routes nest
+    // (t_relay runs branch_route from inside request_route).
+    Some(thread_engine(shared)?.run(cb, ctx))
+}
+
+/// This thread's engine, created on first use. None when there is no
+/// engine or it could not be created (already logged).
+fn thread_engine(shared: &Shared) -> Option<Rc<dyn Engine>> {
     let factory = shared.engine.as_ref()?;
-    // Clone the handle out so no borrow is held while the script runs:
-    // routes nest (t_relay runs branch_route from inside request_route).
-    let engine = ENGINE.with(|cell| {
+    ENGINE.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
             let rank = NEXT_RANK.fetch_add(1, Ordering::Relaxed) + 1;
@@ -232,8 +239,13 @@ pub fn run_route(shared: &Shared, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> O
             }
         }
         slot.clone()
-    })?;
-    Some(engine.run(cb, ctx))
+    })
+}
+
+/// Does the script define `cb`? Asks this thread's engine (created on
+/// first use); false without an engine.
+pub fn has_route(shared: &Shared, cb: Callback<'_>) -> bool {
+    thread_engine(shared).is_some_and(|e| e.has(cb))
 }
 
 /// Raised once at start, when the listeners are up (Kamailio runs it in
@@ -278,9 +290,14 @@ CSeq: 1 OPTIONS\r\n\
 Content-Length: 0\r\n\r\n";
 
 /// This thread's `$var` table, for building a context outside a worker's
-/// request path (e.g. the tm timer thread running a failure route).
+/// request path (e.g. the tm timer thread running a failure route). Called
+/// while a route of this thread holds the table (a function that runs
+/// outside-route code), it gets a fresh, empty table instead.
 pub fn with_vars<R>(f: impl FnOnce(&mut Vars) -> R) -> R {
-    VARS.with(|v| f(&mut v.borrow_mut()))
+    VARS.with(|v| match v.try_borrow_mut() {
+        Ok(mut vars) => f(&mut vars),
+        Err(_) => f(&mut Vars::new()),
+    })
 }
 
 impl CoreHandler {

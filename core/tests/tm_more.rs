@@ -1,27 +1,24 @@
 //! More tm paths end to end (same harness as `tm_proxy.rs`: a Rust
 //! closure stands in for a KEMI script and calls the exports by name):
 //! 6xx in a parallel fork, the branch-failure event route, `t_set_fr`,
-//! `t_relay_to_*`, and a UDP→TCP call with double Record-Route.
+//! `t_relay_to_*`, a UDP→TCP call with double Record-Route, and
+//! `onsend_route` dropping branches.
 
 mod common;
 use common::*;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use switchboard_core::cfg::{self, LoadOptions};
 use switchboard_core::engine::Callback;
 use switchboard_core::exports::Arg;
-use switchboard_core::route::{Branch, RouteCtx, RouteType};
-use switchboard_core::server::Server;
+use switchboard_core::route::{Branch, RouteCtx, RouteType, Stop};
 use switchboard_core::sip::{self, HeaderName, Method, ReplyOptions, SipMessage};
 use switchboard_core::transport::Protocol;
-
 
 /// The usual KEMI proxy prologue: CANCEL, ACK and retransmissions.
 fn prologue(ctx: &mut RouteCtx<'_>) -> Option<i32> {
@@ -42,81 +39,21 @@ fn prologue(ctx: &mut RouteCtx<'_>) -> Option<i32> {
     None
 }
 
-static N: AtomicU32 = AtomicU32::new(0);
-
-struct Env {
-    server: Option<Server>,
-    proxy: SocketAddr,
-    uac: UdpSocket,
-    uas: UdpSocket,
-    uas2: UdpSocket,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(s) = self.server.take() {
-            s.shutdown();
-        }
-    }
-}
-
-impl Env {
-    fn log(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
-    }
-    fn local(&self, proto: Protocol) -> SocketAddr {
-        self.server.as_ref().unwrap().local_addrs().iter().find(|(p, _)| *p == proto).expect("listener").1
-    }
-}
-
-
-/// What the script closure sees of the test.
-struct Env2 {
-    uas2: u16,
-    log: Arc<Mutex<Vec<String>>>,
-}
-impl Env2 {
-    fn note(&self, s: String) {
-        self.log.lock().unwrap().push(s);
-    }
-}
-
-const TM_PARAMS: &str = "modparam(\"tm\", \"retr_timer1\", 50)\nmodparam(\"tm\", \"retr_timer2\", 400)\n\
-     modparam(\"tm\", \"fr_timer\", 1000)\nmodparam(\"tm\", \"fr_inv_timer\", 1500)\n\
-     modparam(\"tm\", \"wt_timer\", 500)\n";
-
 fn start_with(
     listen: &str,
     script: impl Fn(&Env2, Callback<'_>, &mut RouteCtx<'_>) -> i32 + Send + Sync + 'static,
 ) -> Env {
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("sb-tm-more-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("tm.cfg");
-    std::fs::write(
-        &path,
-        format!(
+    Env::start(
+        &format!(
             "{listen}children=2\nloadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"rr.so\"\n{TM_PARAMS}request_route {{\n}}\n"
         ),
+        script,
     )
-    .unwrap();
-    let cfg = cfg::load(&path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
-    let (uac, uas, uas2) = (sock(), sock(), sock());
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let env2 = Env2 { uas2: port(&uas2), log: log.clone() };
-    let script: Arc<Script> = Arc::new(move |cb, ctx| script(&env2, cb, ctx));
-    let server = Server::start(&cfg, Some(Arc::new(TestFactory(script)))).unwrap();
-    let proxy = server.local_addrs().iter().find(|(p, _)| *p == Protocol::Udp).unwrap().1;
-    Env { server: Some(server), proxy, uac, uas, uas2, log }
 }
 
 fn start(script: impl Fn(&Env2, Callback<'_>, &mut RouteCtx<'_>) -> i32 + Send + Sync + 'static) -> Env {
     start_with("listen=udp:127.0.0.1:0\n", script)
 }
-
-
-
 
 fn request(method: &str, ruri: &str, uac: &UdpSocket, id: &str, cseq: u32, extra: &str) -> String {
     format!(
@@ -353,6 +290,72 @@ fn t_relay_to_proxy_and_udp_ignore_the_ruri_host() {
     }
     assert!(drain(&env.uas, Duration::from_millis(200)).is_empty(), "nothing went to the R-URI host");
     assert_eq!(env.log(), vec!["relay 1".to_string(), "relay 1".into()]);
+}
+
+/// Forks to the R-URI and uas2; onsend_route notes what it sees and drops
+/// what goes to uas2. A failed t_relay is answered by sl_reply_error.
+fn onsend_script(e: &Env2, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> i32 {
+    match cb {
+        Callback::Request => {
+            if let Some(r) = prologue(ctx) {
+                return r;
+            }
+            if ctx.msg.header_by_name("X-Fork").is_some() {
+                ctx.branches.push(Branch { uri: uri(e.uas2), ..Default::default() });
+            }
+            let r = call(ctx, "tm.t_relay", &[]);
+            e.note(format!("t_relay {r}"));
+            if r < 0 {
+                call(ctx, "sl.sl_reply_error", &[]);
+            }
+        }
+        Callback::OnSend => {
+            let (proto, dest) = ctx.snd.expect("the destination");
+            e.note(format!(
+                "onsend {:?} {} {} to {proto}:{} vias={}",
+                ctx.route_type,
+                ctx.msg.method_str().unwrap_or("?"),
+                ctx.msg.ruri_str().unwrap_or("?"),
+                dest.port(),
+                ctx.msg.via_count()
+            ));
+            if dest.port() == e.uas2 {
+                ctx.stop = Stop::Drop;
+                return 0;
+            }
+        }
+        _ => {}
+    }
+    1
+}
+
+#[test]
+fn onsend_route_drop_skips_a_branch_and_fails_t_relay_when_none_is_left() {
+    let env = start(onsend_script);
+    let (p1, p2) = (port(&env.uas), port(&env.uas2));
+    // A fork: the branch to uas2 is dropped, the other one goes out.
+    let inv = request("INVITE", &uri(p1), &env.uac, "os1", 1, "X-Fork: 1\r\n");
+    send(&env.uac, env.proxy, &inv);
+    let req = recv_match(&env.uas, Duration::from_secs(2), |m| is_method(m, Method::Invite)).expect("branch 0 sent");
+    assert!(drain(&env.uas2, Duration::from_millis(300)).is_empty(), "the dropped branch is not sent");
+    answer(&env.uas, env.proxy, &req, 200, "OK", "a");
+    assert_eq!(invite_finals(&env.uac, Duration::from_millis(500)), vec![(200, Some("a".to_string()))]);
+    // Only branch dropped: t_relay fails, the caller gets 477.
+    let msg = request("MESSAGE", &uri(p2), &env.uac, "os2", 1, "");
+    send(&env.uac, env.proxy, &msg);
+    let r = recv_match(&env.uac, Duration::from_secs(2), |m| code(m) >= 200).expect("a final reply");
+    assert_eq!(code(&r), 477);
+    assert!(drain(&env.uas2, Duration::from_millis(300)).is_empty());
+    assert_eq!(
+        env.log(),
+        vec![
+            format!("onsend OnSend INVITE {} to udp:{p1} vias=2", uri(p1)),
+            format!("onsend OnSend INVITE {} to udp:{p2} vias=2", uri(p2)),
+            "t_relay 1".to_string(),
+            format!("onsend OnSend MESSAGE {} to udp:{p2} vias=2", uri(p2)),
+            "t_relay -1".to_string(),
+        ]
+    );
 }
 
 /// A TCP UAS: every accepted connection read by its own thread; messages

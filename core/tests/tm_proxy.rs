@@ -6,17 +6,12 @@ mod common;
 use common::*;
 
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use switchboard_core::cfg::{self, LoadOptions};
 use switchboard_core::engine::Callback;
 use switchboard_core::exports::Arg;
 use switchboard_core::route::{Branch, RouteCtx};
-use switchboard_core::server::Server;
 use switchboard_core::sip::{self, Method, ReplyOptions, SipMessage};
-
 
 /// The usual KEMI proxy prologue: CANCEL, ACK and retransmissions.
 /// Returns Some(code) when the request is done.
@@ -41,62 +36,12 @@ fn prologue(ctx: &mut RouteCtx<'_>) -> Option<i32> {
     None
 }
 
-static N: AtomicU32 = AtomicU32::new(0);
-
-struct Env {
-    server: Option<Server>,
-    proxy: SocketAddr,
-    uac: UdpSocket,
-    uas: UdpSocket,
-    uas2: UdpSocket,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some(s) = self.server.take() {
-            s.shutdown();
-        }
-    }
-}
-
-
 fn start(script: impl Fn(&Env2, Callback<'_>, &mut RouteCtx<'_>) -> i32 + Send + Sync + 'static) -> Env {
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("sb-tm-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("tm.cfg");
-    std::fs::write(
-        &path,
-        "listen=udp:127.0.0.1:0\nchildren=2\nloadmodule \"tm.so\"\nloadmodule \"sl.so\"\n\
-         modparam(\"tm\", \"retr_timer1\", 50)\nmodparam(\"tm\", \"retr_timer2\", 400)\n\
-         modparam(\"tm\", \"fr_timer\", 1000)\nmodparam(\"tm\", \"fr_inv_timer\", 1500)\n\
-         modparam(\"tm\", \"wt_timer\", 500)\nrequest_route {\n}\n",
+    Env::start(
+        &format!("listen=udp:127.0.0.1:0\nchildren=2\nloadmodule \"tm.so\"\nloadmodule \"sl.so\"\n{TM_PARAMS}request_route {{\n}}\n"),
+        script,
     )
-    .unwrap();
-    let cfg = cfg::load(&path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
-    let (uac, uas, uas2) = (sock(), sock(), sock());
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let env2 = Env2 { uas2: port(&uas2), log: log.clone() };
-    let script: Arc<Script> = Arc::new(move |cb, ctx| script(&env2, cb, ctx));
-    let server = Server::start(&cfg, Some(Arc::new(TestFactory(script)))).unwrap();
-    let proxy = server.local_addrs()[0].1;
-    Env { server: Some(server), proxy, uac, uas, uas2, log }
 }
-
-/// What the script closure sees of the test.
-struct Env2 {
-    uas2: u16,
-    log: Arc<Mutex<Vec<String>>>,
-}
-impl Env2 {
-    fn note(&self, s: String) {
-        self.log.lock().unwrap().push(s);
-    }
-}
-
-
-
 
 fn request(method: &str, ruri: &str, uac: &UdpSocket, id: &str, cseq: u32) -> String {
     format!(

@@ -278,6 +278,22 @@ impl Ua {
         self.expect_reply(200, "REGISTER", Duration::from_secs(5))
     }
 
+    /// Send an out-of-dialog request to the proxy: `ruri` as given, To
+    /// the R-URI, `extra` header lines (each ending in CRLF) before
+    /// Content-Length. Returns the text sent.
+    pub fn request(&mut self, method: &str, ruri: &str, extra: &str) -> String {
+        let cseq = self.next_cseq();
+        let branch = format!("{}{}{}", method.to_lowercase(), self.port, cseq);
+        let msg = format!(
+            "{method} {ruri} SIP/2.0\r\nVia: {}\r\nMax-Forwards: 70\r\n\
+             From: <sip:{u}@{d}>;tag={t}\r\nTo: <{ruri}>\r\n\
+             Call-ID: {m}-{p}-{cseq}@test\r\nCSeq: {cseq} {method}\r\n{extra}Content-Length: 0\r\n\r\n",
+            self.via(&branch), u = self.user, d = self.domain, t = self.tag, m = method.to_lowercase(), p = self.port
+        );
+        self.send(&msg);
+        msg
+    }
+
     /// Start a call to `callee` (an INVITE to the proxy); returns the Call.
     pub fn invite(&mut self, callee: &str, call_id: &str) -> Call {
         let cseq = self.next_cseq();

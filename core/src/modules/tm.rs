@@ -18,8 +18,13 @@
 //! | `t_reset_fr()`                 | `t_reset_fr()`              |
 //! | `t_branch_timeout()` / `t_branch_replied()` / `t_any_timeout()` / `t_any_replied()` | same |
 //! | `t_release()` (no-op, 1)       | `t_release()`               |
+//! | `t_uac_send(method, ruri, nexthop, socket, headers, body)` | same |
 //! | tmx `t_precheck_trans()`       | `t_precheck_trans()`        |
 //! | tmx `t_is_failure_route()` / `t_is_branch_route()` / `t_is_reply_route()` / `t_is_request_route()` | same |
+//!
+//! `t_uac_send` originates a request (`crate::tm::uac`): empty strings are
+//! "not given", `socket` is `proto:ip:port`; 1 sent, -1 error or dropped
+//! by `event_route[tm:local-request]`.
 //!
 //! A proxy is `[proto:]host[:port]` or a `sip:` URI. The native
 //! two-argument `t_relay(host, port)` is not provided (its KEMI name would
@@ -27,10 +32,12 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use crate::exports::{export, Arg, Export, Param, Ret};
 use crate::forward;
 use crate::route::{mask, RouteCtx, RouteType};
-use crate::tm;
+use crate::tm::{self, uac};
 use crate::transport::Protocol;
 
 use Param::{Int, Str};
@@ -170,6 +177,35 @@ fn t_release(_: &mut RouteCtx<'_>, _: &[Arg<'_>]) -> Ret {
     Ret::Int(1)
 }
 
+fn t_uac_send(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
+    let given = |i: usize| Some(a[i].str().trim()).filter(|s| !s.is_empty());
+    let socket = match given(3) {
+        None => None,
+        Some(s) => match crate::pv::parse_socket(s) {
+            Some(sock) => Some(sock),
+            None => {
+                tracing::error!(target: "script", "t_uac_send: bad socket '{s}' (proto:ip:port)");
+                return Ret::Int(-1);
+            }
+        },
+    };
+    let req = uac::LocalRequest {
+        next_hop: given(2).map(str::to_string),
+        socket,
+        headers: a[4].str().to_string(),
+        body: Bytes::copy_from_slice(a[5].str().as_bytes()),
+        ..uac::LocalRequest::new(a[0].str(), a[1].str())
+    };
+    match uac::send_from_route(ctx, req) {
+        Ok(_) => Ret::Int(1),
+        Err(uac::UacError::Dropped) => Ret::Int(-1),
+        Err(e) => {
+            tracing::error!(target: "script", "t_uac_send: {e}");
+            Ret::Int(-1)
+        }
+    }
+}
+
 fn t_precheck_trans(ctx: &mut RouteCtx<'_>, _: &[Arg<'_>]) -> Ret {
     Ret::Int(tm::t_precheck_trans(ctx) as i64)
 }
@@ -211,6 +247,7 @@ pub static EXPORTS: &[Export] = &[
     export!("tm", "t_any_timeout", ["t_any_timeout"], [], t_any_timeout),
     export!("tm", "t_any_replied", ["t_any_replied"], [], t_any_replied),
     export!("tm", "t_release", ["t_release"], [], t_release),
+    export!("tm", "t_uac_send", ["t_uac_send"], [Str, Str, Str, Str, Str, Str], t_uac_send),
 ];
 
 pub static TMX_EXPORTS: &[Export] = &[

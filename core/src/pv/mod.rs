@@ -57,6 +57,20 @@ pub enum Tv {
     SecN,
 }
 
+/// `$snd(...)` keys (Kamailio's): the destination address and port,
+/// the protocol as Kamailio's number (`proto`) or name (`sproto`), the
+/// address family, the outgoing bytes and their length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Snd {
+    Ip,
+    Port,
+    Proto,
+    SProto,
+    Af,
+    Buf,
+    Len,
+}
+
 /// Which variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
@@ -123,6 +137,9 @@ pub enum Kind {
     Fs,
     Mf,
     Bf,
+    /// `$snd(key)` / `$sndto(key)`: where the request goes, in
+    /// `onsend_route` (null elsewhere).
+    Snd(Snd),
     /// A name we do not know (only in templates: prints `<null>`).
     Unknown(String),
 }
@@ -210,6 +227,16 @@ fn kind_of(name: &str, arg: Option<&str>) -> Result<Kind, String> {
             };
             Kind::Avp(n)
         }),
+        "snd" | "sndto" => Ok(Kind::Snd(match arg.map(str::trim) {
+            Some("ip") => Snd::Ip,
+            Some("port") => Snd::Port,
+            Some("proto") => Snd::Proto,
+            Some("sproto") => Snd::SProto,
+            Some("af") => Snd::Af,
+            Some("buf") => Snd::Buf,
+            Some("len") => Snd::Len,
+            _ => return Err(format!("${name} takes ip, port, proto, sproto, af, buf or len")),
+        })),
         "TV" => match arg.map(str::trim) {
             Some("s") => Ok(Kind::Tv(Tv::Sec)),
             Some("u") => Ok(Kind::Tv(Tv::Usec)),
@@ -520,6 +547,19 @@ fn get(pv: &Pv, ctx: &RouteCtx<'_>) -> Value {
         Kind::Fs => ctx.force_socket.map_or(Value::Null, |(p, a)| Value::Str(socket_str(p, a))),
         Kind::Mf => Value::Int(ctx.flags as i64),
         Kind::Bf => Value::Int(ctx.bflags as i64),
+        Kind::Snd(key) => match ctx.snd {
+            None => Value::Null,
+            Some((proto, addr)) => match key {
+                Snd::Ip => s(&addr.ip().to_string()),
+                Snd::Port => Value::Int(addr.port() as i64),
+                Snd::Proto => Value::Int(proto.code()),
+                Snd::SProto => s(proto.as_str()),
+                // AF_INET / AF_INET6, as the native cfg's `af` keyword.
+                Snd::Af => Value::Int(if addr.is_ipv4() { 2 } else { 10 }),
+                Snd::Buf => Value::Str(String::from_utf8_lossy(&msg.raw()).into_owned()),
+                Snd::Len => Value::Int(msg.raw().len() as i64),
+            },
+        },
     }
 }
 

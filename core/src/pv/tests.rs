@@ -284,3 +284,19 @@ fn defines_as_pvs() {
     assert_eq!(g(&ctx, "$def(FLAG)"), Value::Null);
     assert_eq!(g(&ctx, "$def(MISSING)"), Value::Null);
 }
+
+#[test]
+fn snd_is_the_destination_in_onsend_route_only() {
+    with_ctx(INVITE, |ctx| {
+        assert_eq!(g(ctx, "$snd(ip)"), Value::Null);
+        ctx.snd = Some((Protocol::Tcp, "192.0.2.7:5070".parse().unwrap()));
+        assert_eq!(g(ctx, "$snd(ip)"), sv("192.0.2.7"));
+        assert_eq!(g(ctx, "$sndto(port)"), Value::Int(5070));
+        assert_eq!(g(ctx, "$snd(proto)"), Value::Int(2));
+        assert_eq!(g(ctx, "$snd(sproto)"), sv("tcp"));
+        assert_eq!(g(ctx, "$snd(af)"), Value::Int(2));
+        assert_eq!(g(ctx, "$snd(len)"), Value::Int(ctx.msg.raw().len() as i64));
+    });
+    assert!(Pv::parse("$snd(nope)").is_err());
+    assert!(Pv::parse("$snd").is_err());
+}

@@ -92,6 +92,10 @@ pub struct Shared {
     /// Module parameters (modparam) read once at start, and the cfg
     /// defines (`KSR.kx.ifdef`).
     pub modcfg: crate::modules::ModCfg,
+    /// Does the script have an `onsend_route`? Asked of the engine once
+    /// ([`crate::forward::has_onsend`]), so a script without one pays an
+    /// atomic load per forwarded request.
+    pub onsend: OnceLock<bool>,
 }
 
 impl Shared {
@@ -110,6 +114,7 @@ impl Shared {
             rr: Default::default(),
             tm: Arc::new(crate::tm::Tm::new(Default::default())),
             modcfg: Default::default(),
+            onsend: OnceLock::new(),
         }
     }
 
@@ -183,6 +188,8 @@ pub struct RouteCtx<'a> {
     /// this request by `sl_send_reply`/`send_reply`/`sl_reply_error`/
     /// `t_reply` from this route (after CSeq, in order).
     pub reply_headers: Vec<(String, String)>,
+    /// In `onsend_route`: where the request is about to be sent (`$snd`).
+    pub snd: Option<(Protocol, SocketAddr)>,
 }
 
 /// What `record_route()` / `record_route_preset()` / `add_rr_param()` asked for.
@@ -231,6 +238,7 @@ impl<'a> RouteCtx<'a> {
             t_branch_idx: None,
             tm: crate::tm::TmCtx::default(),
             reply_headers: Vec::new(),
+            snd: None,
         }
     }
 

@@ -82,8 +82,30 @@
 //!   on every negative final of a branch.
 //! - A failure route after a CANCEL still runs (scripts test
 //!   `t_is_canceled()`), but its `t_relay` fails (-1).
+//! - `onsend_route` (see `crate::forward`) runs for every branch just
+//!   before it is sent, never under the state lock, with the branch's
+//!   outgoing bytes as the message. A branch it drops is treated like one
+//!   that could not be sent (Kamailio fails such a branch too): it is not
+//!   added to the transaction; `t_relay` returns 1 if another branch went
+//!   out, else -1 with 477 recorded for `sl_reply_error()` (the script
+//!   answers, as for a send error); branches sent after a branch route
+//!   that all fail get 500 "No destination"; in a failure route the best
+//!   reply so far is relayed when nothing new went out. Retransmissions,
+//!   hop-by-hop ACK/CANCEL and local requests do not run it.
+//! - Local requests ([`uac`], `t_uac_send`): a transaction with one client
+//!   branch and no server side (`local`), in the id table only (nothing
+//!   matches it as a server transaction). `event_route[tm:local-request]`
+//!   runs before it is built into a branch; `drop` there sends nothing
+//!   (`t_uac_send` returns -1). Same timers as proxied branches. Replies
+//!   run the core reply route (as Kamailio's do), then are absorbed:
+//!   provisionals are noted, the final (or the local 408 of `fr_timer`) is
+//!   logged at debug, handed to the request's `on_final` callback and
+//!   arms the wait timer; nothing is ever sent upstream. A local INVITE's
+//!   negative final is ACKed hop by hop, a 2xx gets an ACK to its Contact
+//!   along its Record-Route, re-sent for retransmitted 2xx (no dialog).
 
 mod timer;
+pub mod uac;
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -326,6 +348,10 @@ struct Transaction {
     acks: Vec<(usize, Bytes, Destination)>,
     delete_armed: bool,
     live: Option<Box<Live>>,
+    /// A request we originated ([`uac`]): there is no upstream; replies
+    /// are absorbed and the final one goes to `on_final`.
+    local: bool,
+    on_final: Option<uac::OnFinal>,
 }
 
 /// What only an unfinished transaction needs.
@@ -546,6 +572,8 @@ fn new_cell(t: &Tm, key: String, invite: bool, upstream: Destination, live: Opti
             acks: Vec::new(),
             delete_armed: false,
             live,
+            local: false,
+            on_final: None,
         }),
     })
 }
@@ -694,7 +722,7 @@ fn on_final_sent(shared: &Shared, tx: &Arc<TxCell>, st: &mut Transaction) {
     let t = tm(shared);
     cancel_branches(shared, tx, st, None);
     let mut wait = t.cfg.wt_timer;
-    if st.invite && st.status >= 300 && !st.upstream.proto.is_stream() {
+    if st.invite && st.status >= 300 && !st.local && !st.upstream.proto.is_stream() {
         st.g_interval = t.cfg.t1;
         st.g_start = Some(Instant::now());
         t.timers.add(t.cfg.t1, tx, Kind::G);
@@ -883,9 +911,10 @@ pub fn t_relay(ctx: &mut RouteCtx<'_>, proxy: Option<(Protocol, SocketAddr)>) ->
     }
     let info = ctx.info.clone();
     let rr = ctx.record_route.clone();
+    let flags = ctx.flags;
     let sent = targets
         .iter()
-        .filter(|p| send_branch(ctx.shared, &tx, &ctx.msg, p, rr.as_ref(), &info))
+        .filter(|p| send_branch(ctx.shared, &tx, &ctx.msg, p, rr.as_ref(), &info, Some((flags, &mut *ctx.vars))))
         .count();
     if sent == 0 {
         ctx.tm.last_error = Some((477, reason_of(477)));
@@ -894,7 +923,13 @@ pub fn t_relay(ctx: &mut RouteCtx<'_>, proxy: Option<(Protocol, SocketAddr)>) ->
     1
 }
 
-/// Add one branch to the transaction and send it.
+/// `onsend_route` inputs for a proxied branch: the request's flags and
+/// the worker's `$var` table. Local requests pass none (Kamailio runs
+/// onsend_route only for forwarded requests).
+type OnSendArgs<'v> = Option<(u64, &'v mut Vars)>;
+
+/// Add one branch to the transaction and send it. False when it could
+/// not be built or sent, or `onsend_route` dropped it.
 fn send_branch(
     shared: &Shared,
     tx: &Arc<TxCell>,
@@ -902,23 +937,38 @@ fn send_branch(
     p: &PendingBranch,
     rr: Option<&RecordRoute>,
     info: &ReceiveInfo,
+    onsend: OnSendArgs<'_>,
 ) -> bool {
     let t = tm(shared);
+    let build = |idx: usize| {
+        forward::build_request(shared, msg, &p.uri, p.target, p.force, &t.branch_id(tx.id, idx), rr, info)
+            .map_err(|e| tracing::error!("t_relay: {e}"))
+            .ok()
+    };
     let mut st = tx.st.lock().unwrap();
-    let Some(live) = st.live.as_mut() else { return false };
-    let idx = live.branches.len();
-    let branch = t.branch_id(tx.id, idx);
-    let out = match forward::build_request(shared, msg, &p.uri, p.target, p.force, &branch, rr, info) {
-        Ok(o) => o,
-        Err(e) => {
-            tracing::error!("t_relay: {e}");
+    let Some(mut idx) = st.live.as_ref().map(|l| l.branches.len()) else { return false };
+    let Some(mut out) = build(idx) else { return false };
+    if let Some((flags, vars)) = onsend.filter(|_| forward::has_onsend(shared)) {
+        // Script code never runs under the state lock.
+        drop(st);
+        if !forward::onsend_allows(shared, &out, info, flags, vars) {
+            tracing::debug!("t_relay: branch to {} dropped by onsend_route", p.uri);
             return false;
         }
-    };
+        st = tx.st.lock().unwrap();
+        let Some(now) = st.live.as_ref().map(|l| l.branches.len()) else { return false };
+        if now != idx {
+            // A failure route on another worker added a branch meanwhile.
+            idx = now;
+            let Some(o) = build(idx) else { return false };
+            out = o;
+        }
+    }
     let reliable = out.dest.proto.is_stream();
     if !send(shared, &out.dest, out.bytes.clone()) {
         return false;
     }
+    let Some(live) = st.live.as_mut() else { return false };
     let fr = live.fr;
     live.branches.push(CBranch {
         dest: out.dest,
@@ -996,7 +1046,7 @@ pub fn after_route(ctx: &mut RouteCtx<'_>) {
             }
             msg = bctx.msg;
         }
-        if send_branch(shared, &tx, &msg, &p, rr.as_ref(), &info) {
+        if send_branch(shared, &tx, &msg, &p, rr.as_ref(), &info, Some((flags, &mut *ctx.vars))) {
             sent += 1;
         }
     }
@@ -1025,18 +1075,7 @@ fn relay_ack(ctx: &mut RouteCtx<'_>, proxy: Option<(Protocol, SocketAddr)>) -> i
 }
 
 fn relay_stateless(ctx: &mut RouteCtx<'_>, proxy: Option<(Protocol, SocketAddr)>) -> i32 {
-    let res = match proxy {
-        None => forward::forward_request(ctx),
-        Some(target) => {
-            let branch = forward::stateless_branch(&ctx.msg);
-            let ruri = ctx.ruri().to_string();
-            forward::build_request(
-                ctx.shared, &ctx.msg, &ruri, target, ctx.force_socket, &branch, ctx.record_route.as_ref(), &ctx.info,
-            )
-            .and_then(|o| ctx.shared.transports().send(&o.dest, o.bytes).map_err(|e| e.to_string()))
-        }
-    };
-    match res {
+    match forward::forward_request_to(ctx, proxy) {
         Ok(()) => 1,
         Err(e) => {
             tracing::error!("t_relay ({}): {e}", ctx.msg.method_str().unwrap_or("?"));
@@ -1185,6 +1224,19 @@ fn finalize(shared: &Shared, tx: &Arc<TxCell>, vars: &mut Vars) {
         let mut st = tx.st.lock().unwrap();
         let Some(live) = st.live.as_ref() else { return };
         let b = &live.branches[idx];
+        if st.local {
+            let reply = b.reply.clone();
+            let method = live.req.method_str().unwrap_or("?");
+            tracing::debug!("tm: local {method} (transaction {}): final reply {code} absorbed", tx.id);
+            st.status = code;
+            let on_final = st.on_final.take();
+            on_final_sent(shared, tx, &mut st);
+            drop(st);
+            if let Some(f) = on_final {
+                f(code, reply.as_ref());
+            }
+            return;
+        }
         let (code, bytes) = match (&b.reply, code) {
             (Some(r), c) if c != 503 => {
                 let mut m = r.clone();
@@ -1245,11 +1297,13 @@ pub fn on_reply(
         };
         if branch_final {
             tracing::debug!("tm: reply {code} for a branch already final (transaction {id}, branch {idx})");
-            if st.invite && code >= 300 {
+            // Our ACK again: hop by hop for a negative final, end to end
+            // for a 2xx to a local INVITE.
+            if st.invite && (code >= 300 || st.local) {
                 if let Some((_, ack, dest)) = st.acks.iter().find(|(i, _, _)| *i == idx) {
                     send(shared, dest, ack.clone());
                 }
-            } else if st.invite && (200..300).contains(&code) {
+            } else if st.invite && (200..300).contains(&code) && !st.local {
                 let mut m = msg.clone();
                 m.remove_top_via();
                 send(shared, &st.upstream, m.serialize());
@@ -1292,9 +1346,13 @@ pub fn on_reply(
         let mut st = tx.st.lock().unwrap();
         let invite = st.invite;
         let status = st.status;
+        let local = st.local;
         let Some(live) = st.live.as_mut() else { return true };
         let fr_inv = live.fr_inv;
         let b = &mut live.branches[idx];
+        if local && code < 200 {
+            tracing::debug!("tm: local transaction {}: provisional reply {code} absorbed", tx.id);
+        }
         if code < 200 {
             b.provisional = true;
             if invite {
@@ -1304,7 +1362,7 @@ pub fn on_reply(
             if b.cancel == CancelState::Pending {
                 send_cancel(shared, &tx, idx, b);
             }
-            if !dropped && code > 100 && status < 200 {
+            if !dropped && code > 100 && status < 200 && !local {
                 let mut m = msg;
                 m.remove_top_via();
                 let bytes = m.serialize();
@@ -1316,16 +1374,21 @@ pub fn on_reply(
         }
         b.code = code;
         b.fr_gen += 1;
-        if invite && code >= 300 {
+        let ack = if invite && code >= 300 {
             let to = msg.header(HeaderName::To).map(str::to_string);
-            if let Some(ack) = build_hop_request(&b.request, "ACK", to.as_deref()) {
-                let dest = b.dest.clone();
-                send(shared, &dest, ack.clone());
-                st.acks.push((idx, ack, dest));
-            }
+            build_hop_request(&b.request, "ACK", to.as_deref()).map(|a| (a, b.dest.clone()))
+        } else if invite && local {
+            uac::ack_2xx(&b.request, &msg, &b.dest)
+        } else {
+            None
+        };
+        if let Some((ack, dest)) = ack {
+            send(shared, &dest, ack.clone());
+            st.acks.push((idx, ack, dest));
         }
         let live = st.live.as_mut().expect("live");
-        if code < 300 {
+        // A local transaction's finals (2xx included) all end in finalize.
+        if code < 300 && !local {
             if invite || status < 200 {
                 let mut m = msg;
                 m.remove_top_via();

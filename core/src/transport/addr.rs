@@ -41,6 +41,19 @@ impl Protocol {
         }
     }
 
+    /// Kamailio's protocol number (`PROTO_UDP` = 1, ...), as the native
+    /// cfg's `proto` keyword and `$snd(proto)` give it.
+    pub fn code(self) -> i64 {
+        match self {
+            Protocol::Udp => 1,
+            Protocol::Tcp => 2,
+            Protocol::Tls => 3,
+            Protocol::Sctp => 4,
+            Protocol::Ws => 5,
+            Protocol::Wss => 6,
+        }
+    }
+
     /// Default port when a listen address or URI names none.
     pub fn default_port(self) -> u16 {
         match self {

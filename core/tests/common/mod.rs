@@ -2,7 +2,9 @@
 //! KEMI script and calls the exports by name, as `KSR.tm.t_relay()` would.
 #![allow(dead_code)]
 
-use std::net::UdpSocket;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -10,10 +12,13 @@ use switchboard_core::sip::{self, SipMessage};
 use std::sync::Arc;
 use std::time::Duration;
 
+use switchboard_core::cfg::{self, LoadOptions};
 use switchboard_core::engine::{Callback, Engine, EngineFactory, ScriptError};
+use switchboard_core::server::Server;
 use switchboard_core::exports::{self, Arg};
-use switchboard_core::route::RouteCtx;
+use switchboard_core::route::{RouteCtx, Shared};
 use switchboard_core::sip::Method;
+use switchboard_core::transport::Protocol;
 
 pub type Script = dyn Fn(Callback<'_>, &mut RouteCtx<'_>) -> i32 + Send + Sync;
 
@@ -38,6 +43,80 @@ impl EngineFactory for TestFactory {
     /// The stand-in scripts handle transaction events only.
     fn handles(&self, cb: Callback<'_>) -> bool {
         !matches!(cb, Callback::Event(e) if e.starts_with("core:"))
+    }
+}
+
+/// Start a server on the cfg text `cfg` (written to a fresh temporary
+/// directory) with `script` standing in for the engine.
+pub fn start_server(cfg: &str, script: Arc<Script>) -> Server {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("sb-core-test-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("test.cfg");
+    std::fs::write(&path, cfg).unwrap();
+    let cfg = cfg::load(&path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    Server::start(&cfg, Some(Arc::new(TestFactory(script)))).unwrap()
+}
+
+/// Short tm timers for the tests (ms): T1 50, T2 400, fr 1000, fr_inv
+/// 1500, wait 500.
+pub const TM_PARAMS: &str = "modparam(\"tm\", \"retr_timer1\", 50)\nmodparam(\"tm\", \"retr_timer2\", 400)\n\
+     modparam(\"tm\", \"fr_timer\", 1000)\nmodparam(\"tm\", \"fr_inv_timer\", 1500)\n\
+     modparam(\"tm\", \"wt_timer\", 500)\n";
+
+/// A running server with a stand-in script, and three UDP peers around
+/// it: a caller (`uac`) and two callees (`uas`, `uas2`). What the script
+/// notes ([`Env2::note`]) is in `log`. Shut down when dropped.
+pub struct Env {
+    pub server: Option<Server>,
+    /// The server's (first) UDP address.
+    pub proxy: SocketAddr,
+    pub uac: UdpSocket,
+    pub uas: UdpSocket,
+    pub uas2: UdpSocket,
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+/// What the script closure sees of the test.
+pub struct Env2 {
+    pub uas2: u16,
+    pub log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Env2 {
+    pub fn note(&self, s: String) {
+        self.log.lock().unwrap().push(s);
+    }
+}
+
+impl Env {
+    /// Start the cfg text `cfg` with `script` standing in for the engine.
+    pub fn start(cfg: &str, script: impl Fn(&Env2, Callback<'_>, &mut RouteCtx<'_>) -> i32 + Send + Sync + 'static) -> Env {
+        let (uac, uas, uas2) = (sock(), sock(), sock());
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let env2 = Env2 { uas2: port(&uas2), log: log.clone() };
+        let script: Arc<Script> = Arc::new(move |cb, ctx| script(&env2, cb, ctx));
+        let server = start_server(cfg, script);
+        let proxy = server.local_addrs().iter().find(|(p, _)| *p == Protocol::Udp).expect("a UDP listener").1;
+        Env { server: Some(server), proxy, uac, uas, uas2, log }
+    }
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+    pub fn local(&self, proto: Protocol) -> SocketAddr {
+        self.server.as_ref().unwrap().local_addrs().iter().find(|(p, _)| *p == proto).expect("listener").1
+    }
+    pub fn shared(&self) -> &Shared {
+        self.server.as_ref().unwrap().shared()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.shutdown();
+        }
     }
 }
 

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use bytes::Bytes;
 use switchboard_core::cfg::{self, LoadOptions};
 use switchboard_core::myself::Myself;
-use switchboard_core::route::{RouteType, Shared, Vars};
+use switchboard_core::route::{RouteType, Shared, Stop, Vars};
 use switchboard_core::transport::{Protocol, ReceiveInfo};
 
 use super::*;

@@ -709,16 +709,8 @@ fn word_value(w: &str) -> Value {
 const AF_INET: i64 = 2;
 const AF_INET6: i64 = 10;
 
-/// Kamailio's protocol numbers (PROTO_UDP = 1, ...).
 fn proto_code(p: Protocol) -> i64 {
-    match p {
-        Protocol::Udp => 1,
-        Protocol::Tcp => 2,
-        Protocol::Tls => 3,
-        Protocol::Sctp => 4,
-        Protocol::Ws => 5,
-        Protocol::Wss => 6,
-    }
+    p.code()
 }
 
 fn keyword(k: Keyword) -> ExprFn {
