@@ -146,7 +146,9 @@ const SUBS: &[(&str, SubFn)] = &[
         let name = a.get(1).map(Arg2::text).ok_or("moduleFunction: the function name is missing")?;
         msg(a, |c| module_function(c, &name, &a[2..]))
     }),
-    ("Kamailio::Message::log", |a, _| msg(a, |_| log(&a[1..]))),
+    // The deprecated method form; Kamailio's own Kamailio.pm calls it with
+    // an undef "message" from its __DIE__/__WARN__ handlers.
+    ("Kamailio::Message::log", |a, _| log(a.get(1..).unwrap_or(&[]))),
     ("Kamailio::Message::rewrite_ruri", |a, _| {
         let uri = a.get(1).map(Arg2::text).ok_or("rewrite_ruri: the new URI is missing")?;
         msg(a, |c| {
