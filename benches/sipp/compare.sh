@@ -12,17 +12,20 @@
 #       forwards a 180 after the 200, which SIPp's caller rejects); the failures at that rate, and the peak
 #       memory over the whole run
 #
-# Needs: sipp (sip-tester), kamailio + kamailio-lua-modules (Debian), a
-# release build. Prints a Markdown table. Bounded: every SIPp run has -m.
+# Needs: sipp (sip-tester), kamailio + kamailio-lua-modules (+
+# kamailio-perl-modules for the app_perl cfg) (Debian), a release build. Prints a Markdown table. Bounded: every SIPp run has -m.
 #
 #   benches/sipp/compare.sh            # defaults below
 #   RATE=300 CALLS=6000 benches/sipp/compare.sh
 #   SERVERS=switchboard LADDER=500 benches/sipp/compare.sh   # one side, quick
 #   SAMPLE=native benches/sipp/compare.sh    # samples/native instead of samples/lua
+#   CFG=benches/sipp/perl/kamailio.cfg benches/sipp/compare.sh   # app_perl
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SB=${SB:-target/release/switchboard}
 SAMPLE=${SAMPLE:-lua}
+CFG=${CFG:-samples/$SAMPLE/kamailio.cfg}
+CFG_DIR=$(dirname "$CFG")
 RATE=${RATE:-300}
 CALLS=${CALLS:-6000}
 REGS=${REGS:-10000}
@@ -62,11 +65,11 @@ pss_kb() {
 start_server() {
     local name=$1
     case $name in
-    switchboard) setsid "$SB" -E -f samples/$SAMPLE/kamailio.cfg -A SB_PORT=$PORT >"$work/$name.log" 2>&1 & ;;
+    switchboard) setsid "$SB" -E -f "$CFG" -A SB_PORT=$PORT >"$work/$name.log" 2>&1 & ;;
     # Kamailio resolves the script path against its working directory
     # (switchboard against the cfg's directory): -w points it there.
-    kamailio) setsid kamailio -DD -E -f samples/$SAMPLE/kamailio.cfg -A SB_PORT=$PORT -m 512 -M 32 \
-        -w "$PWD/samples/$SAMPLE" -Y "$work" >"$work/$name.log" 2>&1 & ;;
+    kamailio) setsid kamailio -DD -E -f "$CFG" -A SB_PORT=$PORT -m 512 -M 32 \
+        -w "$PWD/$CFG_DIR" -Y "$work" >"$work/$name.log" 2>&1 & ;;
     esac
     server_pgid=$!
     sleep 2

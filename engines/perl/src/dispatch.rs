@@ -158,7 +158,11 @@ const SUBS: &[(&str, SubFn)] = &[
     }),
     ("Kamailio::Message::setFlag", |a, _| flag(a, "setflag")),
     ("Kamailio::Message::resetFlag", |a, _| flag(a, "resetflag")),
-    ("Kamailio::Message::isFlagSet", |a, _| flag(a, "isflagset")),
+    // A Perl boolean: 1 or 0 (a code of -1 would be true in Perl).
+    ("Kamailio::Message::isFlagSet", |a, _| match flag(a, "isflagset")? {
+        Out::Int(c) => Ok(Out::Int(i64::from(c > 0))),
+        other => Ok(other),
+    }),
     ("Kamailio::Message::pseudoVar", |a, _| {
         let text = a.get(1).map(Arg2::text).ok_or("pseudoVar: the string is missing")?;
         msg(a, |c| Ok(Out::Str(pv::cached_template(&text).eval(c))))
