@@ -35,6 +35,15 @@ pub enum Outcome {
 const PRELUDE: &str = r#"
 package Switchboard::Perl;
 $SIG{__WARN__} = sub { Switchboard::Perl::warn(join('', @_)) };
+# A die message ending in "\n" carries no place: add where it was raised,
+# so the log always says which line of the script failed.
+$SIG{__DIE__} = sub {
+    my $e = shift;
+    die $e if ref $e || $e =~ /^__switchboard_exit__/ || $e =~ / line \d+\.?\n?\z/;
+    my (undef, $file, $line) = caller;
+    chomp $e;
+    die "$e (at $file line $line)\n";
+};
 BEGIN {
     *CORE::GLOBAL::exit = sub {
         die "exit() would stop the whole server: it is disabled in switchboard's Perl engine (return from the function instead)\n";
