@@ -13,6 +13,7 @@ const SCRIPT: &str = r#"
 use strict;
 use warnings;
 use Kamailio qw(log);
+use POSIX qw(floor);   # an XS module: DynaLoader works in the embedded perl
 
 our $kept;
 
@@ -97,6 +98,7 @@ sub dies { die "something broke\n"; }
 sub warns { warn "careful\n"; return 3; }
 sub exits { exit(1); }
 sub returns_undef { return undef; }
+sub posix { put('floor', floor(7.9)); return 1; }
 sub simple { put('simple_args', join('|', map { ref($_) || $_ } @_)); return 4; }
 sub keep { $kept = shift; return 1; }
 sub use_kept { eval { $kept->getMethod() }; put('stale', $@); return 1; }
@@ -272,4 +274,12 @@ fn a_kept_message_is_stale_in_a_later_call() {
 fn ret_kind_of_perl_exec() {
     // The export returns the Perl value as an Int code.
     exec("perl_exec", &["warns"], INVITE, |code, _| assert_eq!(Ret::Int(code), Ret::Int(3)));
+}
+
+#[test]
+fn xs_modules_load_through_dynaloader() {
+    exec("perl_exec", &["posix"], INVITE, |code, ctx| {
+        assert_eq!(code, 1);
+        assert_eq!(avp(ctx, "floor"), "7");
+    });
 }
