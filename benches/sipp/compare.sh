@@ -20,6 +20,7 @@
 #   SERVERS=switchboard LADDER=500 benches/sipp/compare.sh   # one side, quick
 #   SAMPLE=native benches/sipp/compare.sh    # samples/native instead of samples/lua
 #   CFG=benches/sipp/perl/kamailio.cfg benches/sipp/compare.sh   # app_perl
+#   SOAK=600 CFG=benches/sipp/perl/kamailio.cfg benches/sipp/compare.sh  # 10 min S2, PSS per minute
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SB=${SB:-target/release/switchboard}
@@ -139,6 +140,36 @@ measure() {
     stop_server
     echo "| $name | $s1_cpu | $s1 | $((s1_peak / 1024)) | $s2_cpu | $s2 | $best ($best_failed failed) | $((peak / 1024)) |"
 }
+
+# soak NAME: S2 (REGISTER refreshes at $RATE/s) for $SOAK seconds; PSS
+# every minute — does memory grow?
+soak() {
+    local name=$1 samples=() ok failed
+    start_server "$name"
+    (timeout $((SOAK + 60)) sipp -sf tests/sipp/register.xml -i 127.0.0.1 -p $UAC_PORT -s service -key uas_port $UAS_PORT \
+        -m $((RATE * SOAK)) -r "$RATE" -nostdin -timeout $((SOAK + 30))s -trace_stat -stf "$work/soak.csv" \
+        127.0.0.1:$PORT >/dev/null 2>&1 || true) &
+    local load=$!
+    for _ in $(seq 0 60 "$SOAK"); do
+        samples+=("$(( $(pss_kb "$server_pgid") / 1024 ))")
+        sleep 60
+    done
+    wait "$load"
+    read -r ok failed < <(stats "$work/soak.csv")
+    stop_server
+    echo "| $name | $ok ok, $failed failed | ${samples[*]} |"
+}
+
+if [ -n "${SOAK:-}" ]; then
+    echo "Soak: REGISTERs at $RATE/s for $SOAK s through $CFG; PSS (MiB) every 60 s"
+    echo
+    echo "| server | REGISTERs | PSS MiB, one sample a minute |"
+    echo "| --- | --- | --- |"
+    for server in ${SERVERS:-kamailio switchboard}; do
+        soak "$server"
+    done
+    exit 0
+fi
 
 echo "S1: $CALLS calls at $RATE/s; S2: $REGS REGISTERs at $RATE/s; S3 ladder: $LADDER calls/s for 5 s each"
 echo
