@@ -3,6 +3,7 @@
 //! about any language; the binary picks the engine from `cfgengine`.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use crate::route::RouteCtx;
 
@@ -57,4 +58,29 @@ pub trait EngineFactory: Send + Sync {
     /// Called on the worker thread that will own the engine. `rank` is the
     /// worker's number (Python's `child_init(rank)`).
     fn create(&self, rank: usize) -> Result<Box<dyn Engine>, String>;
+}
+
+/// How an engine releases its interpreter lock around blocking work
+/// (Python's GIL); see [`blocking`].
+pub type BlockingHook = fn(&mut dyn FnMut());
+
+static BLOCKING_HOOK: OnceLock<BlockingHook> = OnceLock::new();
+
+/// Register the hook [`blocking`] runs its work in (set once, by the
+/// first engine that needs one).
+pub fn set_blocking_hook(hook: BlockingHook) {
+    let _ = BLOCKING_HOOK.set(hook);
+}
+
+/// Run `f`, which may block (name resolution, later database queries),
+/// letting the engine release its interpreter lock meanwhile so other
+/// workers' scripts run. `f` must not call into a script.
+pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    let Some(hook) = BLOCKING_HOOK.get() else {
+        return f();
+    };
+    let mut f = Some(f);
+    let mut out = None;
+    hook(&mut || out = f.take().map(|f| f()));
+    out.expect("the blocking hook runs the work")
 }

@@ -1,0 +1,240 @@
+//! What the KEMI engines (Lua, Python) share, whatever the language:
+//! the callback names a cfg asks for, the routing context of the callback
+//! running on this thread, calling an export on it with Kamailio's
+//! exit/drop semantics, the lenient argument rules, and `KSR.x.modf`'s
+//! lookup. Each engine only converts its own values.
+
+use std::cell::Cell;
+use std::ffi::c_void;
+
+use crate::cfg::Config;
+use crate::engine::Callback;
+use crate::exports::{Arg, Export, Ret};
+use crate::route::{RouteCtx, Stop};
+
+/// The mandatory callback.
+pub const REQUEST_ROUTE: &str = "ksr_request_route";
+/// Kamailio's default name of the reply callback.
+pub const REPLY_ROUTE: &str = "ksr_reply_route";
+/// Kamailio's default name of the onsend callback.
+pub const ONSEND_ROUTE: &str = "ksr_onsend_route";
+
+/// Callback names, from the cfg's `kemi.*_callback` params.
+#[derive(Debug, Clone)]
+pub struct CallbackNames {
+    pub reply: Option<String>,
+    pub onsend: Option<String>,
+    pub event: Option<String>,
+}
+
+impl CallbackNames {
+    pub fn from_config(config: &Config) -> CallbackNames {
+        let k = &config.globals.kemi;
+        // Unset = Kamailio's default name; "none" or "" = disabled.
+        let pick = |v: &Option<String>, default: Option<&str>| match v.as_deref() {
+            None => default.map(str::to_string),
+            Some("") | Some("none") => None,
+            Some(name) => Some(name.to_string()),
+        };
+        CallbackNames {
+            reply: pick(&k.reply_route_callback, Some(REPLY_ROUTE)),
+            onsend: pick(&k.onsend_route_callback, Some(ONSEND_ROUTE)),
+            event: pick(&k.event_route_callback, None),
+        }
+    }
+
+    /// The script function (Lua) or handler method (Python) for `cb`;
+    /// None when the cfg disables it.
+    pub fn name<'n>(&'n self, cb: Callback<'n>) -> Option<&'n str> {
+        match cb {
+            Callback::Request => Some(REQUEST_ROUTE),
+            Callback::Reply => self.reply.as_deref(),
+            Callback::OnSend => self.onsend.as_deref(),
+            Callback::Named(f) => Some(f),
+            Callback::Event(_) => self.event.as_deref(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------
+// The current context.
+
+thread_local! {
+    /// The `RouteCtx` of the callback running on this thread, type- and
+    /// lifetime-erased; null when none runs.
+    static CTX: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
+    /// Set once a function asked to end the callback (exit/drop): later
+    /// KSR calls in the same callback (after the script swallowed the
+    /// unwinding: Lua `pcall`, Python `except BaseException`) unwind again.
+    static EXITING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Publishes a `RouteCtx` to the KSR functions for the duration of one
+/// callback.
+///
+/// Safety argument for the raw pointer in `CTX`:
+/// - it is set from the `&mut RouteCtx` the engine's `run` holds, and
+///   cleared (restored to the previous value) when the guard drops —
+///   including on unwinding — before `run` returns; the borrow of `ctx`
+///   lasts for the whole guard's life, so the pointee outlives every use;
+/// - `run` does not touch `ctx` while the guard lives: the KSR functions
+///   are the only users of the pointer, one at a time (a function's
+///   `&mut` ends before it returns to the script);
+/// - the pointer is thread-local, and KSR functions read it on the thread
+///   that runs them: a KSR function called on another thread (a thread
+///   the script started) finds no context there;
+/// - nesting (a function running another callback on this thread) saves
+///   and restores the outer value, so the outer callback sees its own ctx.
+pub struct CtxGuard<'g> {
+    prev_ctx: *mut c_void,
+    prev_exiting: bool,
+    _borrow: std::marker::PhantomData<&'g mut ()>,
+}
+
+impl<'g> CtxGuard<'g> {
+    pub fn enter<'a>(ctx: &'g mut RouteCtx<'a>) -> CtxGuard<'g> {
+        let p = ctx as *mut RouteCtx<'a> as *mut c_void;
+        CtxGuard {
+            prev_ctx: CTX.with(|c| c.replace(p)),
+            prev_exiting: EXITING.with(|e| e.replace(false)),
+            _borrow: std::marker::PhantomData,
+        }
+    }
+
+    /// Whether a function of this callback ended the script.
+    pub fn exiting(&self) -> bool {
+        EXITING.with(Cell::get)
+    }
+}
+
+impl Drop for CtxGuard<'_> {
+    fn drop(&mut self) {
+        CTX.with(|c| c.set(self.prev_ctx));
+        EXITING.with(|e| e.set(self.prev_exiting));
+    }
+}
+
+/// Run `f` on the current context, or None outside a callback.
+pub fn with_ctx<R>(f: impl FnOnce(&mut RouteCtx<'_>) -> R) -> Option<R> {
+    let p = CTX.with(Cell::get);
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: see `CtxGuard`: non-null only while an engine's `run` lends
+    // its `&mut RouteCtx` on this thread; no other reference to it is live.
+    let ctx = unsafe { &mut *(p as *mut RouteCtx<'_>) };
+    Some(f(ctx))
+}
+
+/// What calling an export gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// It ran and returned this.
+    Done(Ret),
+    /// It ended the script (exit, drop): the engine unwinds the callback.
+    Exit,
+    /// The script had already exited (and swallowed the unwinding): the
+    /// function did not run; the engine unwinds again.
+    AlreadyExited,
+    /// No callback runs on this thread.
+    Outside,
+}
+
+/// Call `e` with `args` (already converted to its parameter types) on the
+/// current context.
+pub fn invoke(e: &Export, args: &[Arg<'_>]) -> Outcome {
+    if EXITING.with(Cell::get) {
+        return Outcome::AlreadyExited;
+    }
+    let outcome = with_ctx(|ctx| {
+        // Hide an earlier stop (set_drop) so that we see whether *this*
+        // function asks to end the script.
+        let before = std::mem::take(&mut ctx.stop);
+        let ret = (e.func)(ctx, args);
+        let asked = ctx.stop;
+        ctx.stop = match (before, asked) {
+            (b, Stop::No) => b,
+            // exit after set_drop still drops.
+            (Stop::Drop, _) => Stop::Drop,
+            (_, a) => a,
+        };
+        let ends = asked != Stop::No && ret == Ret::Int(0);
+        (ret, ends)
+    });
+    match outcome {
+        None => Outcome::Outside,
+        Some((_, true)) => {
+            EXITING.with(|x| x.set(true));
+            Outcome::Exit
+        }
+        Some((ret, false)) => Outcome::Done(ret),
+    }
+}
+
+/// The message for a call outside a route.
+pub fn outside_message(e: &Export) -> String {
+    format!("KSR.{} called outside a route", e.qualified_name())
+}
+
+// ---------------------------------------------------------------------
+// Arguments.
+
+/// An Int parameter given as text: an integer, or a number whose fraction
+/// is dropped, surrounding blanks allowed (as KEMI engines accept "486").
+pub fn int_from_text(s: &str) -> Option<i64> {
+    let t = s.trim();
+    t.parse::<i64>()
+        .ok()
+        .or_else(|| t.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f.trunc() as i64))
+}
+
+/// A float as text for a Str parameter: integral values without a
+/// fraction ("404", not "404.0"), others as Rust formats them.
+pub fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// "expects 1 argument, got 0".
+pub fn arity_message(expected: usize, got: usize) -> String {
+    format!("expects {expected} argument{}, got {got}", if expected == 1 { "" } else { "s" })
+}
+
+/// `KSR.x.modf(name, ...)`: the export with that native-cfg name taking
+/// `arity` arguments, or the error to raise.
+pub fn modf_lookup<'e>(exports: &[&'e Export], name: &str, arity: usize) -> Result<&'e Export, String> {
+    exports
+        .iter()
+        .copied()
+        .find(|e| e.native.contains(&name) && e.params.len() == arity)
+        .ok_or_else(|| format!("KSR.x.modf: no function {name}() with {arity} parameter(s) is available"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_to_int_and_back() {
+        assert_eq!(int_from_text(" 486 "), Some(486));
+        assert_eq!(int_from_text("4.9"), Some(4));
+        assert_eq!(int_from_text("-4.9"), Some(-4));
+        assert_eq!(int_from_text("abc"), None);
+        assert_eq!(int_from_text("inf"), None);
+        assert_eq!(number_text(404.0), "404");
+        assert_eq!(number_text(1.5), "1.5");
+        assert_eq!(arity_message(1, 0), "expects 1 argument, got 0");
+        assert_eq!(arity_message(0, 2), "expects 0 arguments, got 2");
+    }
+
+    #[test]
+    fn outside_a_callback_nothing_runs() {
+        let e = crate::exports::all().find(|e| e.module.is_empty() && e.name == "setflag").unwrap();
+        assert_eq!(invoke(e, &[Arg::Int(1)]), Outcome::Outside);
+        assert!(modf_lookup(&[e], "setflag", 1).is_ok());
+        assert!(modf_lookup(&[e], "setflag", 2).unwrap_err().contains("setflag() with 2"));
+    }
+}
