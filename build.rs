@@ -7,5 +7,7 @@ fn main() {
     println!("cargo:rerun-if-env-changed=DEP_SWITCHBOARD_PYTHON_LIB_DIR");
     if let Ok(dir) = std::env::var("DEP_SWITCHBOARD_PYTHON_LIB_DIR") {
         println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
+        // For the test that checks which libpython the binary loads.
+        println!("cargo:rustc-env=SB_PYTHON_LIB_DIR={dir}");
     }
 }
