@@ -5,7 +5,9 @@
 //! lookup. Each engine only converts its own values.
 
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::ffi::c_void;
+use std::path::PathBuf;
 
 use crate::cfg::Config;
 use crate::engine::Callback;
@@ -211,6 +213,124 @@ pub fn modf_lookup<'e>(exports: &[&'e Export], name: &str, arity: usize) -> Resu
         .copied()
         .find(|e| e.native.contains(&name) && e.params.len() == arity)
         .ok_or_else(|| format!("KSR.x.modf: no function {name}() with {arity} parameter(s) is available"))
+}
+
+/// The script an engine runs: `loadmodule` of `module` is required, and
+/// the first of `params` set (`modparam(module, "load", FILE)`) names the
+/// file, relative to the cfg. Errors name the cfg and say what to add.
+pub fn script_path(config: &Config, engine: &str, module: &str, params: &[&str], ext: &str) -> Result<PathBuf, String> {
+    let cfg = config.path.display();
+    if !config.is_loaded(module) {
+        return Err(format!("{cfg}: cfgengine \"{engine}\" needs the {module} module: add loadmodule \"{module}.so\""));
+    }
+    let file = params
+        .iter()
+        .find_map(|p| config.modparam(module, p).and_then(|v| v.as_str()).filter(|s| !s.is_empty()))
+        .ok_or_else(|| {
+            format!("{cfg}: cfgengine \"{engine}\" needs the script: modparam(\"{module}\", \"{}\", \"/path/script.{ext}\")", params[0])
+        })?;
+    Ok(config.resolve_path(file))
+}
+
+/// Exports by KEMI group (`""` = core), each sorted by name, with `x`
+/// always present (it has `modf`): the layout of generated editor files.
+pub fn groups<'e>(exports: impl Iterator<Item = &'e Export>) -> BTreeMap<&'e str, Vec<&'e Export>> {
+    let mut groups: BTreeMap<&str, Vec<&Export>> = BTreeMap::new();
+    groups.entry("x").or_default();
+    for e in exports {
+        groups.entry(e.module).or_default().push(e);
+    }
+    for list in groups.values_mut() {
+        list.sort_by_key(|e| e.name);
+    }
+    groups
+}
+
+/// For the engines' tests and benches: a script and its cfg in a
+/// temporary directory, and a callback run on a parsed request.
+pub mod testing {
+    use std::path::{Path, PathBuf};
+
+    use bytes::Bytes;
+
+    use crate::cfg::{self, Config, LoadOptions};
+    use crate::engine::{Callback, Engine, ScriptError};
+    use crate::myself::Myself;
+    use crate::route::{RouteCtx, RouteType, Shared, Stop, Vars};
+    use crate::transport::{Protocol, ReceiveInfo};
+
+    /// A directory holding `kamailio.cfg` and a script; removed on drop.
+    pub struct ScriptDir {
+        pub dir: PathBuf,
+        pub script: PathBuf,
+    }
+
+    impl ScriptDir {
+        /// `script_name` with `script`, and a cfg of `cfg_lines`.
+        pub fn new(script_name: &str, script: &str, cfg_lines: &str) -> ScriptDir {
+            use std::sync::atomic::{AtomicU32, Ordering};
+            static N: AtomicU32 = AtomicU32::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "sb-script-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::SeqCst)
+            ));
+            std::fs::create_dir_all(&dir).unwrap();
+            let d = ScriptDir { script: dir.join(script_name), dir };
+            std::fs::write(&d.script, script).unwrap();
+            std::fs::write(d.cfg(), format!("#!KAMAILIO\n{cfg_lines}\n")).unwrap();
+            d
+        }
+
+        pub fn cfg(&self) -> PathBuf {
+            self.dir.join("kamailio.cfg")
+        }
+
+        pub fn config(&self) -> Config {
+            cfg::load(&self.cfg(), &LoadOptions::default()).unwrap()
+        }
+
+        pub fn path(&self) -> &Path {
+            &self.dir
+        }
+
+        /// The script's path as errors print it.
+        pub fn script(&self) -> String {
+            self.script.display().to_string()
+        }
+    }
+
+    impl Drop for ScriptDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    pub const INVITE: &str = "INVITE sip:bob@example.com SIP/2.0\r\n\
+        Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\n\
+        Max-Forwards: 70\r\n\
+        From: <sip:alice@example.com>;tag=1\r\n\
+        To: <sip:bob@example.com>\r\n\
+        Call-ID: c1@127.0.0.1\r\n\
+        CSeq: 1 INVITE\r\n\
+        Content-Length: 0\r\n\r\n";
+
+    /// Run `cb` of `engine` on `request` (from 127.0.0.1:5070 over UDP);
+    /// the result and the context's flags and stop.
+    pub fn run(engine: &dyn Engine, cb: Callback<'_>, request: &'static str) -> (Result<i32, ScriptError>, u64, Stop) {
+        let shared = Shared::bare(Myself::default());
+        let mut vars = Vars::new();
+        let msg = crate::sip::parse(Bytes::from_static(request.as_bytes())).unwrap();
+        let info = ReceiveInfo {
+            proto: Protocol::Udp,
+            src: "127.0.0.1:5070".parse().unwrap(),
+            local: "127.0.0.1:5060".parse().unwrap(),
+            conn_id: None,
+        };
+        let mut ctx = RouteCtx::new(&shared, RouteType::Request, msg, info, &mut vars);
+        let r = engine.run(cb, &mut ctx);
+        (r, ctx.flags, ctx.stop)
+    }
 }
 
 #[cfg(test)]

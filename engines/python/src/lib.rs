@@ -59,7 +59,7 @@ use pyo3::types::{PyBool, PyFloat, PyInt, PyModule, PyString};
 use switchboard_core::cfg::Config;
 use switchboard_core::engine::{self, Callback, Engine, EngineFactory, ScriptError};
 use switchboard_core::exports;
-use switchboard_core::kemi::{CallbackNames, CtxGuard, REQUEST_ROUTE};
+use switchboard_core::kemi::{self, CallbackNames, CtxGuard, REQUEST_ROUTE};
 use switchboard_core::myself::Myself;
 use switchboard_core::route::{RouteCtx, RouteType, Shared, Vars};
 use switchboard_core::transport::{Protocol, ReceiveInfo};
@@ -116,18 +116,10 @@ impl PythonFactory {
     /// Errors name the cfg or the script file:line.
     pub fn from_config(config: &Config) -> Result<PythonFactory, String> {
         let cfg = config.path.display();
-        if !config.is_loaded("app_python3") {
-            return Err(format!(
-                "{cfg}: cfgengine \"python\" needs the app_python3 module: add loadmodule \"app_python3.so\""
-            ));
-        }
+        let script = kemi::script_path(config, "python", "app_python3", &["load", "script_name"], "py")?;
         let param = |name: &str| {
             config.modparam("app_python3", name).and_then(|v| v.as_str()).filter(|s| !s.is_empty())
         };
-        let file = param("load").or_else(|| param("script_name")).ok_or_else(|| {
-            format!("{cfg}: cfgengine \"python\" needs the script: modparam(\"app_python3\", \"load\", \"/path/script.py\")")
-        })?;
-        let script = config.resolve_path(file);
         let mut fake = Shared::bare(Myself::default());
         fake.modcfg = switchboard_core::modules::ModCfg::from_config(config);
         fake.flag_names = config.flags.iter().cloned().collect();

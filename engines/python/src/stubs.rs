@@ -4,10 +4,10 @@
 //! A test regenerates the file and compares (`UPDATE_KSR_PYI=1` rewrites
 //! it).
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use switchboard_core::exports::{self, Export, Param, RetKind};
+use switchboard_core::kemi;
 
 /// The stub file for every export (not only the enabled ones: an editor
 /// does not know which cfg the script runs with).
@@ -17,11 +17,7 @@ pub fn generate() -> String {
 
 /// The stub file for `exports`.
 pub fn generate_for<'e>(exports: impl Iterator<Item = &'e Export>) -> String {
-    let mut groups: BTreeMap<&str, Vec<&Export>> = BTreeMap::new();
-    groups.entry("x").or_default();
-    for e in exports {
-        groups.entry(e.module).or_default().push(e);
-    }
+    let groups = kemi::groups(exports);
     let mut out = String::from(
         "# KSR as switchboard exports it to Python scripts (cfgengine \"python\").\n\
          # Generated from the export table by switchboard_python::stubs::generate();\n\
@@ -31,8 +27,6 @@ pub fn generate_for<'e>(exports: impl Iterator<Item = &'e Export>) -> String {
          from typing import Optional, Union\n",
     );
     for (group, list) in &groups {
-        let mut list = list.clone();
-        list.sort_by_key(|e| e.name);
         let indent = if group.is_empty() { "" } else { "    " };
         if !group.is_empty() {
             let _ = write!(out, "\n\nclass _{group}:\n");

@@ -1,61 +1,34 @@
-use std::path::PathBuf;
-
-use switchboard_core::cfg::{self, LoadOptions};
-use switchboard_core::exports::{Param, RetKind};
+use switchboard_core::exports::{Param, Ret, RetKind};
+use switchboard_core::kemi::testing::{self, ScriptDir, INVITE};
 use switchboard_core::route::Stop;
 
 use super::*;
 
 /// A temporary directory with a cfg loading app_python3 and the script.
-struct Fixture {
-    dir: PathBuf,
+fn fixture(script: &str) -> ScriptDir {
+    fixture_with_cfg(script, "")
 }
 
-impl Fixture {
-    fn new(script: &str) -> Fixture {
-        Fixture::with_cfg(script, "")
-    }
+fn fixture_with_cfg(script: &str, extra_cfg: &str) -> ScriptDir {
+    ScriptDir::new(
+        "handler.py",
+        script,
+        &format!("loadmodule \"app_python3.so\"\nmodparam(\"app_python3\", \"load\", \"handler.py\")\n{extra_cfg}\ncfgengine \"python\""),
+    )
+}
 
-    fn with_cfg(script: &str, extra_cfg: &str) -> Fixture {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "sb-py-unit-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("handler.py"), script).unwrap();
-        std::fs::write(
-            dir.join("kamailio.cfg"),
-            format!(
-                "#!KAMAILIO\nloadmodule \"app_python3.so\"\nmodparam(\"app_python3\", \"load\", \"handler.py\")\n{extra_cfg}\ncfgengine \"python\"\n"
-            ),
-        )
-        .unwrap();
-        Fixture { dir }
-    }
+trait Fixture {
+    fn factory(&self) -> Result<PythonFactory, String>;
+    fn engine(&self) -> PythonEngine;
+}
 
-    fn config(&self) -> Config {
-        cfg::load(&self.dir.join("kamailio.cfg"), &LoadOptions::default()).unwrap()
-    }
-
+impl Fixture for ScriptDir {
     fn factory(&self) -> Result<PythonFactory, String> {
         PythonFactory::from_config(&self.config())
     }
 
     fn engine(&self) -> PythonEngine {
         self.factory().unwrap().build(1).unwrap()
-    }
-
-    fn script(&self) -> String {
-        self.dir.join("handler.py").display().to_string()
-    }
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -64,30 +37,10 @@ fn handler(methods: &str) -> String {
     format!("import KSR as KSR\nimport sys\n\ndef mod_init():\n    return kamailio()\n\nclass kamailio:\n{methods}")
 }
 
-const INVITE: &str = "INVITE sip:bob@example.com SIP/2.0\r\n\
-    Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\n\
-    Max-Forwards: 70\r\n\
-    From: <sip:alice@example.com>;tag=1\r\n\
-    To: <sip:bob@example.com>\r\n\
-    Call-ID: c1@127.0.0.1\r\n\
-    CSeq: 1 INVITE\r\n\
-    Content-Length: 0\r\n\r\n";
-
 /// Run `cb` of `engine` on an INVITE; returns the result and the ctx's
 /// flags and stop.
 fn run(engine: &PythonEngine, cb: Callback<'_>) -> (Result<i32, ScriptError>, u64, Stop) {
-    let shared = Shared::bare(Myself::default());
-    let mut vars = Vars::new();
-    let msg = switchboard_core::sip::parse(Bytes::from_static(INVITE.as_bytes())).unwrap();
-    let info = ReceiveInfo {
-        proto: Protocol::Udp,
-        src: "127.0.0.1:5070".parse().unwrap(),
-        local: "127.0.0.1:5060".parse().unwrap(),
-        conn_id: None,
-    };
-    let mut ctx = RouteCtx::new(&shared, RouteType::Request, msg, info, &mut vars);
-    let r = engine.run(cb, &mut ctx);
-    (r, ctx.flags, ctx.stop)
+    testing::run(engine, cb, INVITE)
 }
 
 /// A module global of the worker's script, as Python's repr.
@@ -132,13 +85,12 @@ fn int_and_str_params_convert_leniently() {
     });
 }
 
-use switchboard_core::exports::Ret;
 
 // --- the KSR module ---
 
 #[test]
 fn ksr_has_the_enabled_exports_and_only_those() {
-    let fx = Fixture::new(&handler("    def ksr_request_route(self, msg):\n        return 1\n"));
+    let fx = fixture(&handler("    def ksr_request_route(self, msg):\n        return 1\n"));
     let config = fx.config();
     let enabled = exports::enabled(&config);
     let f = fx.factory().unwrap();
@@ -163,7 +115,7 @@ fn ksr_has_the_enabled_exports_and_only_those() {
 
 #[test]
 fn import_ksr_and_its_groups() {
-    let fx = Fixture::with_cfg(
+    let fx = fixture_with_cfg(
         &format!(
             "import KSR.pv\nfrom KSR import x\nHAS_TM = hasattr(KSR, 'tm')\nHAS_PV = KSR.pv is not None and x is KSR.x\n{}",
             handler("    def ksr_request_route(self, msg):\n        return 1\n")
@@ -179,7 +131,7 @@ fn import_ksr_and_its_groups() {
 
 #[test]
 fn syntax_error_names_file_and_line() {
-    let fx = Fixture::new("def mod_init():\n    return 1\n\ndef broken(:\n    pass\n");
+    let fx = fixture("def mod_init():\n    return 1\n\ndef broken(:\n    pass\n");
     let e = fx.factory().unwrap_err();
     assert!(e.contains(&format!("{}:4: SyntaxError", fx.script())), "{e}");
     assert!(e.contains("kamailio.cfg: app_python3:"), "{e}");
@@ -187,24 +139,24 @@ fn syntax_error_names_file_and_line() {
 
 #[test]
 fn exception_at_load_names_file_and_line() {
-    let fx = Fixture::new("x = 1\nraise ValueError('bad config')\n");
+    let fx = fixture("x = 1\nraise ValueError('bad config')\n");
     let e = fx.factory().unwrap_err();
     assert!(e.contains(&format!("{}:2: ValueError: bad config", fx.script())), "{e}");
 }
 
 #[test]
 fn mod_init_must_return_a_handler_with_the_request_route() {
-    let fx = Fixture::new("def other():\n    pass\n");
+    let fx = fixture("def other():\n    pass\n");
     assert!(fx.factory().unwrap_err().contains("no function mod_init()"));
-    let fx = Fixture::new("def mod_init():\n    pass\n");
+    let fx = fixture("def mod_init():\n    pass\n");
     assert!(fx.factory().unwrap_err().contains("mod_init() returned None"));
-    let fx = Fixture::new("class H:\n    pass\ndef mod_init():\n    return H()\n");
+    let fx = fixture("class H:\n    pass\ndef mod_init():\n    return H()\n");
     assert!(fx.factory().unwrap_err().contains("has no method ksr_request_route()"));
 }
 
 #[test]
 fn mod_init_and_child_init_names_come_from_the_cfg() {
-    let fx = Fixture::with_cfg(
+    let fx = fixture_with_cfg(
         "import KSR\nclass H:\n    def start(self, rank):\n        global STARTED\n        STARTED = rank\n        return 0\n    def ksr_request_route(self, msg):\n        return 7\ndef my_init():\n    return H()\n",
         "modparam(\"app_python3\", \"mod_init_function\", \"my_init\")\nmodparam(\"app_python3\", \"child_init_method\", \"start\")",
     );
@@ -215,9 +167,9 @@ fn mod_init_and_child_init_names_come_from_the_cfg() {
 
 #[test]
 fn script_name_is_the_old_name_of_load_and_app_python_an_alias() {
-    let fx = Fixture::new(&handler("    def ksr_request_route(self, msg):\n        return 1\n"));
+    let fx = fixture(&handler("    def ksr_request_route(self, msg):\n        return 1\n"));
     std::fs::write(
-        fx.dir.join("kamailio.cfg"),
+        fx.path().join("kamailio.cfg"),
         "loadmodule \"app_python.so\"\nmodparam(\"app_python\", \"script_name\", \"handler.py\")\ncfgengine \"python\"\n",
     )
     .unwrap();
@@ -226,19 +178,19 @@ fn script_name_is_the_old_name_of_load_and_app_python_an_alias() {
 
 #[test]
 fn missing_script_or_module_fails_naming_the_cfg() {
-    let fx = Fixture::new(&handler("    def ksr_request_route(self, msg):\n        return 1\n"));
-    std::fs::remove_file(fx.dir.join("handler.py")).unwrap();
+    let fx = fixture(&handler("    def ksr_request_route(self, msg):\n        return 1\n"));
+    std::fs::remove_file(fx.path().join("handler.py")).unwrap();
     let e = fx.factory().unwrap_err();
     assert!(e.contains("kamailio.cfg") && e.contains("handler.py"), "{e}");
 
-    std::fs::write(fx.dir.join("kamailio.cfg"), "#!KAMAILIO\ncfgengine \"python\"\n").unwrap();
+    std::fs::write(fx.path().join("kamailio.cfg"), "#!KAMAILIO\ncfgengine \"python\"\n").unwrap();
     let e = fx.factory().unwrap_err();
     assert!(e.contains("kamailio.cfg") && e.contains("app_python3"), "{e}");
 }
 
 #[test]
 fn child_init_runs_once_per_worker_with_its_rank() {
-    let fx = Fixture::new(&handler(
+    let fx = fixture(&handler(
         "    def __init__(self):\n        self.ranks = []\n\
          \x20   def child_init(self, rank):\n        self.ranks.append(rank)\n        KSR.info('child_init(%d)\\n' % rank)\n        return 0\n\
          \x20   def ksr_request_route(self, msg):\n        global RANKS\n        RANKS = self.ranks\n        return 1\n",
@@ -260,7 +212,7 @@ fn child_init_runs_once_per_worker_with_its_rank() {
 
 #[test]
 fn failing_child_init_fails_the_worker() {
-    let fx = Fixture::new(&handler(
+    let fx = fixture(&handler(
         "    def child_init(self, rank):\n        return -1\n    def ksr_request_route(self, msg):\n        return 1\n",
     ));
     let f = fx.factory().unwrap();
@@ -270,7 +222,7 @@ fn failing_child_init_fails_the_worker() {
 
 #[test]
 fn ksr_works_in_mod_init_and_child_init_but_not_outside_a_route() {
-    let fx = Fixture::new(&format!(
+    let fx = fixture(&format!(
         "import threading\nimport KSR\nKSR.info('loading\\n')\n{}",
         handler(
             "    def __init__(self):\n        KSR.info('init\\n')\n        self.keep = KSR.setflag\n\
@@ -297,7 +249,7 @@ fn ksr_works_in_mod_init_and_child_init_but_not_outside_a_route() {
 
 #[test]
 fn flags_and_booleans_within_one_callback() {
-    let fx = Fixture::new(&handler(
+    let fx = fixture(&handler(
         "    def ksr_request_route(self, msg):\n        global SEEN, NOTFOUR, INVITE, RU\n        KSR.setflag(3)\n        SEEN = KSR.isflagset(3)\n        NOTFOUR = not KSR.isflagset('4')\n        INVITE = KSR.is_INVITE() and not KSR.is_BYE()\n        RU = KSR.pv.get('$ru')\n        return 1\n",
     ));
     let e = fx.engine();
@@ -313,7 +265,7 @@ fn flags_and_booleans_within_one_callback() {
 
 #[test]
 fn return_value_is_the_code() {
-    let fx = Fixture::new(&handler(
+    let fx = fixture(&handler(
         "    def ksr_request_route(self, msg):\n        return 5\n\
          \x20   def f2(self, msg):\n        return -255\n\
          \x20   def f3(self, msg):\n        return False\n\
@@ -330,7 +282,7 @@ fn return_value_is_the_code() {
 
 #[test]
 fn missing_callbacks() {
-    let fx = Fixture::new(&handler("    def ksr_request_route(self, msg):\n        return 1\n    not_callable = 3\n"));
+    let fx = fixture(&handler("    def ksr_request_route(self, msg):\n        return 1\n    not_callable = 3\n"));
     let e = fx.engine();
     // Optional ones: nothing to run.
     assert!(!e.has(Callback::Reply));
@@ -347,7 +299,7 @@ fn missing_callbacks() {
 
 #[test]
 fn exit_unwinds_the_callback() {
-    let fx = Fixture::new(&handler(
+    let fx = fixture(&handler(
         "    def ksr_request_route(self, msg):\n        global BEFORE, AFTER\n        BEFORE = 1\n        self.helper()\n        AFTER = 1\n\
          \x20   def helper(self):\n        try:\n            KSR.x.exit()\n        except Exception:\n            pass\n\
          \x20   def caught(self, msg):\n        global AFTER2\n        try:\n            KSR.x.exit()\n        except BaseException:\n            pass\n        KSR.setflag(1)\n        AFTER2 = 1\n\
@@ -384,7 +336,7 @@ fn exit_unwinds_the_callback() {
 
 #[test]
 fn sys_exit_ends_the_callback_only() {
-    let fx = Fixture::new(&handler(
+    let fx = fixture(&handler(
         "    def ksr_request_route(self, msg):\n        global BEFORE, AFTER\n        BEFORE = 1\n        KSR.setflag(4)\n        sys.exit()\n        AFTER = 1\n\
          \x20   def with_code(self, msg):\n        sys.exit(-3)\n\
          \x20   def with_text(self, msg):\n        exit('bye')\n",
@@ -404,7 +356,7 @@ fn sys_exit_ends_the_callback_only() {
 
 #[test]
 fn exceptions_carry_the_traceback() {
-    let fx = Fixture::new(&handler(
+    let fx = fixture(&handler(
         "    def inner(self):\n        raise ValueError('boom')\n\
          \x20   def ksr_request_route(self, msg):\n        self.inner()\n\
          \x20   def badarg(self, msg):\n        KSR.setflag()\n\
@@ -431,7 +383,7 @@ fn exceptions_carry_the_traceback() {
 
 #[test]
 fn erroring_every_time_does_not_leak() {
-    let fx = Fixture::new(&handler(
+    let fx = fixture(&handler(
         "    def ksr_request_route(self, msg):\n        data = ['x' * 100 for _ in range(50)]\n        raise RuntimeError('always %d' % len(data))\n",
     ));
     let e = fx.engine();
@@ -455,7 +407,7 @@ fn erroring_every_time_does_not_leak() {
 
 #[test]
 fn event_callback_gets_the_event_name() {
-    let fx = Fixture::with_cfg(
+    let fx = fixture_with_cfg(
         &handler(
             "    def ksr_request_route(self, msg):\n        return 1\n\
              \x20   def ev(self, msg, name):\n        global LAST\n        LAST = name\n        return 1\n",
@@ -471,7 +423,7 @@ fn event_callback_gets_the_event_name() {
 
 #[test]
 fn reply_callback_runs_when_defined() {
-    let fx = Fixture::new(&handler(
+    let fx = fixture(&handler(
         "    def ksr_request_route(self, msg):\n        return 1\n\
          \x20   def ksr_reply_route(self, msg):\n        global REPLIED\n        REPLIED = repr(msg)\n        return 1\n",
     ));
@@ -483,7 +435,7 @@ fn reply_callback_runs_when_defined() {
 
 #[test]
 fn modf_calls_by_native_name() {
-    let fx = Fixture::new(&handler(
+    let fx = fixture(&handler(
         "    def ksr_request_route(self, msg):\n        global RC, RC2\n        RC = KSR.x.modf('setflag', '6')\n        RC2 = KSR.x.modf('isflagset', 6)\n        return 1\n\
          \x20   def missing(self, msg):\n        KSR.x.modf('no_such_fn', 'a')\n\
          \x20   def exits(self, msg):\n        global AFTER\n        KSR.x.modf('exit')\n        AFTER = 1\n",
@@ -504,7 +456,7 @@ fn modf_calls_by_native_name() {
 
 #[test]
 fn script_can_import_a_helper_beside_it() {
-    let fx = Fixture::new(&format!(
+    let fx = fixture(&format!(
         "import sbhelper_{pid}\n{}",
         handler(&format!(
             "    def ksr_request_route(self, msg):\n        global VALUE\n        VALUE = sbhelper_{pid}.v\n        return 1\n",
@@ -512,7 +464,7 @@ fn script_can_import_a_helper_beside_it() {
         )),
         pid = std::process::id()
     ));
-    std::fs::write(fx.dir.join(format!("sbhelper_{}.py", std::process::id())), "v = 9\n").unwrap();
+    std::fs::write(fx.path().join(format!("sbhelper_{}.py", std::process::id())), "v = 9\n").unwrap();
     let e = fx.engine();
     run(&e, Callback::Request).0.unwrap();
     assert_eq!(global(&e, "VALUE").as_deref(), Some("9"));
@@ -522,7 +474,7 @@ fn script_can_import_a_helper_beside_it() {
 fn nested_callbacks_see_their_own_context() {
     // A callback that runs another one on the same engine (as t_relay runs
     // the branch route) — simulated by calling run from a KSR-free hook.
-    let fx = Fixture::new(&handler(
+    let fx = fixture(&handler(
         "    def ksr_request_route(self, msg):\n        KSR.setflag(1)\n        return 1\n",
     ));
     let e = fx.engine();
@@ -533,7 +485,7 @@ fn nested_callbacks_see_their_own_context() {
 
 #[test]
 fn blocking_work_releases_the_gil() {
-    let fx = Fixture::new(&handler("    def ksr_request_route(self, msg):\n        return 1\n"));
+    let fx = fixture(&handler("    def ksr_request_route(self, msg):\n        return 1\n"));
     let _f = fx.factory().unwrap();
     keep_thread_state();
     Python::attach(|_py| {

@@ -4,12 +4,8 @@
 
 use std::path::Path;
 
-use bytes::Bytes;
-use switchboard_core::cfg::{self, LoadOptions};
 use switchboard_core::engine::{Callback, Engine, EngineFactory};
-use switchboard_core::myself::Myself;
-use switchboard_core::route::{RouteCtx, RouteType, Shared, Vars};
-use switchboard_core::transport::{Protocol, ReceiveInfo};
+use switchboard_core::kemi::testing::{self, ScriptDir};
 use switchboard_python::{request_reload, PythonFactory};
 
 const OPTIONS: &str = "OPTIONS sip:127.0.0.1 SIP/2.0\r\n\
@@ -21,17 +17,7 @@ const OPTIONS: &str = "OPTIONS sip:127.0.0.1 SIP/2.0\r\n\
     Content-Length: 0\r\n\r\n";
 
 fn run(engine: &dyn Engine) -> Result<i32, String> {
-    let shared = Shared::bare(Myself::default());
-    let mut vars = Vars::new();
-    let msg = switchboard_core::sip::parse(Bytes::from_static(OPTIONS.as_bytes())).unwrap();
-    let info = ReceiveInfo {
-        proto: Protocol::Udp,
-        src: "127.0.0.1:5070".parse().unwrap(),
-        local: "127.0.0.1:5060".parse().unwrap(),
-        conn_id: None,
-    };
-    let mut ctx = RouteCtx::new(&shared, RouteType::Request, msg, info, &mut vars);
-    engine.run(Callback::Request, &mut ctx).map_err(|e| e.message)
+    testing::run(engine, Callback::Request, OPTIONS).0.map_err(|e| e.message)
 }
 
 /// Version `v` of the script: the request route returns `v`; child_init
@@ -51,15 +37,13 @@ fn write(dir: &Path, text: &str) {
 
 #[test]
 fn workers_reexecute_the_script_before_their_next_message() {
-    let dir = std::env::temp_dir().join(format!("sb-py-reload-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    write(&dir, &script(1));
-    std::fs::write(
-        dir.join("kamailio.cfg"),
-        "loadmodule \"app_python3.so\"\nmodparam(\"app_python3\", \"load\", \"handler.py\")\ncfgengine \"python\"\n",
-    )
-    .unwrap();
-    let config = cfg::load(&dir.join("kamailio.cfg"), &LoadOptions::default()).unwrap();
+    let setup = ScriptDir::new(
+        "handler.py",
+        &script(1),
+        "loadmodule \"app_python3.so\"\nmodparam(\"app_python3\", \"load\", \"handler.py\")\ncfgengine \"python\"",
+    );
+    let dir = setup.path();
+    let config = setup.config();
     let factory = PythonFactory::from_config(&config).unwrap();
     let a = factory.create(1).unwrap();
     let b = factory.create(2).unwrap();
@@ -67,7 +51,7 @@ fn workers_reexecute_the_script_before_their_next_message() {
     assert_eq!(run(&*b), Ok(101));
 
     // Nothing changes until a reload is asked for.
-    write(&dir, &script(2));
+    write(dir, &script(2));
     assert_eq!(run(&*a), Ok(101));
 
     request_reload();
@@ -78,14 +62,13 @@ fn workers_reexecute_the_script_before_their_next_message() {
     assert_eq!(run(&*b), Ok(202));
 
     // A broken version is logged; the workers keep the running handler.
-    write(&dir, "def mod_init(:\n");
+    write(dir, "def mod_init(:\n");
     request_reload();
     assert_eq!(run(&*a), Ok(202));
 
     // Fixed again: the next reload takes it.
-    write(&dir, &script(3));
+    write(dir, &script(3));
     request_reload();
     assert_eq!(run(&*a), Ok(303));
     assert_eq!(run(&*b), Ok(303));
-    let _ = std::fs::remove_dir_all(&dir);
 }
