@@ -471,19 +471,6 @@ fn script_can_import_a_helper_beside_it() {
 }
 
 #[test]
-fn nested_callbacks_see_their_own_context() {
-    // A callback that runs another one on the same engine (as t_relay runs
-    // the branch route) — simulated by calling run from a KSR-free hook.
-    let fx = fixture(&handler(
-        "    def ksr_request_route(self, msg):\n        KSR.setflag(1)\n        return 1\n",
-    ));
-    let e = fx.engine();
-    let (_, flags, _) = run(&e, Callback::Request);
-    assert_eq!(flags, 1 << 1);
-    assert_eq!(e.depth.get(), 0);
-}
-
-#[test]
 fn blocking_work_releases_the_gil() {
     let fx = fixture(&handler("    def ksr_request_route(self, msg):\n        return 1\n"));
     let _f = fx.factory().unwrap();
