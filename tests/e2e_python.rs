@@ -57,7 +57,10 @@ impl PySetup {
 }
 
 fn send_options(sb: &Switchboard, peer: &UdpPeer, branch: &str) {
-    peer.send(sb.udp.unwrap(), options("UDP", peer.port(), branch).as_bytes());
+    peer.send(
+        sb.udp.unwrap(),
+        options("UDP", peer.port(), branch).as_bytes(),
+    );
 }
 
 /// The binary needs no LD_LIBRARY_PATH, PYTHONHOME or PATH: with an empty
@@ -78,7 +81,11 @@ fn runs_with_an_empty_environment_on_the_built_python() {
     let mut sb = Switchboard::run_command(cmd, &setup.cfg(), &[]);
 
     let maps = std::fs::read_to_string(format!("/proc/{}/maps", sb.pid())).unwrap();
-    let libs: Vec<&str> = maps.lines().filter_map(|l| l.split_whitespace().nth(5)).filter(|p| p.contains("libpython")).collect();
+    let libs: Vec<&str> = maps
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .filter(|p| p.contains("libpython"))
+        .collect();
     assert!(!libs.is_empty(), "no libpython mapped:\n{maps}");
     for l in &libs {
         assert!(l.starts_with(lib_dir), "{l} is not from {lib_dir}");
@@ -90,8 +97,17 @@ fn runs_with_an_empty_environment_on_the_built_python() {
     // The interpreter found its own standard library: its prefix is the
     // one the library directory belongs to.
     let line = sb.wait_log("python=", T);
-    let prefix = line.split("prefix=").nth(1).unwrap().split(' ').next().unwrap();
-    assert!(!prefix.is_empty() && lib_dir.starts_with(prefix), "{line} (library from {lib_dir})");
+    let prefix = line
+        .split("prefix=")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(
+        !prefix.is_empty() && lib_dir.starts_with(prefix),
+        "{line} (library from {lib_dir})"
+    );
     assert!(line.contains("ld=None;"), "{line}");
 }
 
@@ -102,7 +118,13 @@ fn callbacks_run_and_child_init_once_per_worker() {
          \x20   def ksr_request_route(self, msg):\n        self.n += 1\n        KSR.info('n=%d;' % self.n)\n        if KSR.is_OPTIONS():\n            KSR.sl.sl_send_reply(200, 'Python OK')\n        return 1\n",
     );
     let sb = setup.start();
-    assert!(sb.logs().iter().any(|l| l.contains("routing engine: python")), "{:#?}", sb.logs());
+    assert!(
+        sb.logs()
+            .iter()
+            .any(|l| l.contains("routing engine: python")),
+        "{:#?}",
+        sb.logs()
+    );
     let peer = UdpPeer::new();
     for i in 0..6 {
         send_options(&sb, &peer, &format!("cb{i}"));
@@ -110,9 +132,16 @@ fn callbacks_run_and_child_init_once_per_worker() {
         assert!(reply.starts_with("SIP/2.0 200 Python OK"), "{reply}");
     }
     wait_count(&sb, "n=", 6);
-    let inits: Vec<String> = sb.logs().into_iter().filter(|l| l.contains("child_init rank=")).collect();
+    let inits: Vec<String> = sb
+        .logs()
+        .into_iter()
+        .filter(|l| l.contains("child_init rank="))
+        .collect();
     // One per worker that handled a message, each with its own rank.
-    let mut ranks: Vec<&str> = inits.iter().map(|l| l.split("rank=").nth(1).unwrap()).collect();
+    let mut ranks: Vec<&str> = inits
+        .iter()
+        .map(|l| l.split("rank=").nth(1).unwrap())
+        .collect();
     let n = ranks.len();
     ranks.sort();
     ranks.dedup();
@@ -129,7 +158,10 @@ fn exception_is_logged_with_traceback_and_gets_500() {
     let mut sb = setup.start();
     let peer = UdpPeer::new();
     send_options(&sb, &peer, "exc1");
-    assert_eq!(status(&peer.recv(T).expect("a 500 after the exception")), 500);
+    assert_eq!(
+        status(&peer.recv(T).expect("a 500 after the exception")),
+        500
+    );
     let line = sb.wait_log("request_route failed", T);
     let s = setup.script();
     assert!(line.contains(&format!("{s}:9: KeyError: 'missing' (traceback: {s}:9 in helper <- {s}:12 in ksr_request_route)")), "{line}");
@@ -146,7 +178,8 @@ fn exit_and_sys_exit_do_not_stop_the_server() {
     let sb = setup.start();
     let peer = UdpPeer::new();
     for (i, kind) in ["sys", "ksr", "ret", "sys", "ksr"].iter().enumerate() {
-        let req = options("UDP", peer.port(), &format!("x{i}")).replace("Call-ID: ", &format!("Call-ID: {kind}"));
+        let req = options("UDP", peer.port(), &format!("x{i}"))
+            .replace("Call-ID: ", &format!("Call-ID: {kind}"));
         peer.send(sb.udp.unwrap(), req.as_bytes());
     }
     wait_count(&sb, "before;", 5);
@@ -163,7 +196,10 @@ fn broken_script_fails_check_and_start_with_file_and_line() {
     let setup = PySetup::new("def mod_init():\n    return None\n\ndef f(:\n    pass\n");
     let (code, err) = run_to_exit(&["-c"], &setup.cfg(), T);
     assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains(&format!("{}:4: SyntaxError", setup.script())), "{err}");
+    assert!(
+        err.contains(&format!("{}:4: SyntaxError", setup.script())),
+        "{err}"
+    );
     assert!(err.contains("kamailio.cfg"), "{err}");
     let (code, err) = run_to_exit(&[], &setup.cfg(), T);
     assert_eq!(code, Some(1), "{err}");

@@ -185,9 +185,12 @@ pub fn outside_message(e: &Export) -> String {
 /// is dropped, surrounding blanks allowed (as KEMI engines accept "486").
 pub fn int_from_text(s: &str) -> Option<i64> {
     let t = s.trim();
-    t.parse::<i64>()
-        .ok()
-        .or_else(|| t.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f.trunc() as i64))
+    t.parse::<i64>().ok().or_else(|| {
+        t.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(|f| f.trunc() as i64)
+    })
 }
 
 /// A float as text for a Str parameter: integral values without a
@@ -202,23 +205,38 @@ pub fn number_text(n: f64) -> String {
 
 /// "expects 1 argument, got 0".
 pub fn arity_message(expected: usize, got: usize) -> String {
-    format!("expects {expected} argument{}, got {got}", if expected == 1 { "" } else { "s" })
+    format!(
+        "expects {expected} argument{}, got {got}",
+        if expected == 1 { "" } else { "s" }
+    )
 }
 
 /// `KSR.x.modf(name, ...)`: the export with that native-cfg name taking
 /// `arity` arguments, or the error to raise.
-pub fn modf_lookup<'e>(exports: &[&'e Export], name: &str, arity: usize) -> Result<&'e Export, String> {
+pub fn modf_lookup<'e>(
+    exports: &[&'e Export],
+    name: &str,
+    arity: usize,
+) -> Result<&'e Export, String> {
     exports
         .iter()
         .copied()
         .find(|e| e.native.contains(&name) && e.params.len() == arity)
-        .ok_or_else(|| format!("KSR.x.modf: no function {name}() with {arity} parameter(s) is available"))
+        .ok_or_else(|| {
+            format!("KSR.x.modf: no function {name}() with {arity} parameter(s) is available")
+        })
 }
 
 /// The script an engine runs: `loadmodule` of `module` is required, and
 /// the first of `params` set (`modparam(module, "load", FILE)`) names the
 /// file, relative to the cfg. Errors name the cfg and say what to add.
-pub fn script_path(config: &Config, engine: &str, module: &str, params: &[&str], ext: &str) -> Result<PathBuf, String> {
+pub fn script_path(
+    config: &Config,
+    engine: &str,
+    module: &str,
+    params: &[&str],
+    ext: &str,
+) -> Result<PathBuf, String> {
     let cfg = config.path.display();
     if !config.is_loaded(module) {
         return Err(format!("{cfg}: cfgengine \"{engine}\" needs the {module} module: add loadmodule \"{module}.so\""));
@@ -276,7 +294,10 @@ pub mod testing {
                 N.fetch_add(1, Ordering::SeqCst)
             ));
             std::fs::create_dir_all(&dir).unwrap();
-            let d = ScriptDir { script: dir.join(script_name), dir };
+            let d = ScriptDir {
+                script: dir.join(script_name),
+                dir,
+            };
             std::fs::write(&d.script, script).unwrap();
             std::fs::write(d.cfg(), format!("#!KAMAILIO\n{cfg_lines}\n")).unwrap();
             d
@@ -317,7 +338,11 @@ pub mod testing {
 
     /// Run `cb` of `engine` on `request` (from 127.0.0.1:5070 over UDP);
     /// the result and the context's flags and stop.
-    pub fn run(engine: &dyn Engine, cb: Callback<'_>, request: &'static str) -> (Result<i32, ScriptError>, u64, Stop) {
+    pub fn run(
+        engine: &dyn Engine,
+        cb: Callback<'_>,
+        request: &'static str,
+    ) -> (Result<i32, ScriptError>, u64, Stop) {
         let shared = Shared::bare(Myself::default());
         let mut vars = Vars::new();
         let msg = crate::sip::parse(Bytes::from_static(request.as_bytes())).unwrap();
@@ -352,9 +377,13 @@ mod tests {
 
     #[test]
     fn outside_a_callback_nothing_runs() {
-        let e = crate::exports::all().find(|e| e.module.is_empty() && e.name == "setflag").unwrap();
+        let e = crate::exports::all()
+            .find(|e| e.module.is_empty() && e.name == "setflag")
+            .unwrap();
         assert_eq!(invoke(e, &[Arg::Int(1)]), Outcome::Outside);
         assert!(modf_lookup(&[e], "setflag", 1).is_ok());
-        assert!(modf_lookup(&[e], "setflag", 2).unwrap_err().contains("setflag() with 2"));
+        assert!(modf_lookup(&[e], "setflag", 2)
+            .unwrap_err()
+            .contains("setflag() with 2"));
     }
 }

@@ -57,7 +57,9 @@ fn defs() -> &'static Defs {
                     let name = CString::new(e.name).expect("export names have no NUL");
                     let def = ffi::PyMethodDef {
                         ml_name: Box::leak(name.into_boxed_c_str()).as_ptr(),
-                        ml_meth: ffi::PyMethodDefPointer { PyCFunctionFast: call_export },
+                        ml_meth: ffi::PyMethodDefPointer {
+                            PyCFunctionFast: call_export,
+                        },
                         ml_flags: ffi::METH_FASTCALL,
                         ml_doc: ptr::null(),
                     };
@@ -88,7 +90,10 @@ pub fn build<'py>(py: Python<'py>, exports: &[&'static Export]) -> PyResult<Boun
             let capsule = ffi::PyCapsule_New(e as *const Export as *mut c_void, ptr::null(), None);
             let capsule = Bound::from_owned_ptr_or_err(py, capsule)?;
             // `def` lives for the process (see `defs`).
-            Bound::from_owned_ptr_or_err(py, ffi::PyCFunction_NewEx(def, capsule.as_ptr(), ptr::null_mut()))?
+            Bound::from_owned_ptr_or_err(
+                py,
+                ffi::PyCFunction_NewEx(def, capsule.as_ptr(), ptr::null_mut()),
+            )?
         };
         group(py, &ksr, e.module)?.setattr(e.name, f)?;
     }
@@ -104,7 +109,11 @@ pub fn build<'py>(py: Python<'py>, exports: &[&'static Export]) -> PyResult<Boun
 }
 
 /// `KSR` itself for core functions, else the group's module object.
-fn group<'py>(py: Python<'py>, ksr: &Bound<'py, PyModule>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+fn group<'py>(
+    py: Python<'py>,
+    ksr: &Bound<'py, PyModule>,
+    name: &str,
+) -> PyResult<Bound<'py, PyAny>> {
     if name.is_empty() {
         return Ok(ksr.clone().into_any());
     }
@@ -143,16 +152,24 @@ unsafe extern "C" fn call_export(
     // argument references at `args`.
     let py = unsafe { Python::assume_attached() };
     let e = unsafe { &*(ffi::PyCapsule_GetPointer(slf, ptr::null()) as *const Export) };
-    let args: &[*mut ffi::PyObject] =
-        if nargs <= 0 { &[] } else { unsafe { std::slice::from_raw_parts(args, nargs as usize) } };
+    let args: &[*mut ffi::PyObject] = if nargs <= 0 {
+        &[]
+    } else {
+        unsafe { std::slice::from_raw_parts(args, nargs as usize) }
+    };
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let args: Args<Borrowed<'_, '_, PyAny>> =
-            args.iter().map(|&p| unsafe { Borrowed::from_ptr(py, p) }).collect();
+        let args: Args<Borrowed<'_, '_, PyAny>> = args
+            .iter()
+            .map(|&p| unsafe { Borrowed::from_ptr(py, p) })
+            .collect();
         call(py, e, &args, &Name(e))
     }));
     let r = match r {
         Ok(r) => r,
-        Err(_) => Err(PyRuntimeError::new_err(format!("KSR.{} failed (internal error)", e.qualified_name()))),
+        Err(_) => Err(PyRuntimeError::new_err(format!(
+            "KSR.{} failed (internal error)",
+            e.qualified_name()
+        ))),
     };
     match r {
         Ok(v) => v.into_ptr(),
@@ -181,7 +198,10 @@ fn call<'py>(
     what: &dyn std::fmt::Display,
 ) -> PyResult<Bound<'py, PyAny>> {
     if args.len() != e.params.len() {
-        return Err(PyTypeError::new_err(format!("{what}: {}", kemi::arity_message(e.params.len(), args.len()))));
+        return Err(PyTypeError::new_err(format!(
+            "{what}: {}",
+            kemi::arity_message(e.params.len(), args.len())
+        )));
     }
     let conv = e
         .params
@@ -203,7 +223,9 @@ fn call<'py>(
         Outcome::Done(r) => Ok(to_python(py, e.ret, r)),
         Outcome::Exit => Err(ScriptExit::new_err(())),
         Outcome::AlreadyExited => Err(ScriptExit::new_err("the script already exited")),
-        Outcome::Outside => Err(PyRuntimeError::new_err(format!("{what} called outside a route"))),
+        Outcome::Outside => Err(PyRuntimeError::new_err(format!(
+            "{what} called outside a route"
+        ))),
     }
 }
 
@@ -218,17 +240,27 @@ pub(crate) enum Conv<'a> {
 }
 
 fn type_name(v: &Bound<'_, PyAny>) -> String {
-    v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+    v.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
 }
 
 /// Convert argument `v` (1-based position `pos`) to `p`, leniently as the
 /// Lua engine does: ints (and bools) for Int, floats truncated, numeric
 /// strings parsed; `str` for Str, ints and floats formatted.
-pub(crate) fn convert<'a>(p: Param, v: &'a Bound<'_, PyAny>, pos: usize) -> Result<Conv<'a>, String> {
+pub(crate) fn convert<'a>(
+    p: Param,
+    v: &'a Bound<'_, PyAny>,
+    pos: usize,
+) -> Result<Conv<'a>, String> {
     match p {
         Param::Int => {
             if let Ok(i) = v.cast::<PyInt>() {
-                return i.extract::<i64>().map(Conv::Int).map_err(|_| format!("argument #{pos} is out of range"));
+                return i
+                    .extract::<i64>()
+                    .map(Conv::Int)
+                    .map_err(|_| format!("argument #{pos} is out of range"));
             }
             if let Ok(f) = v.cast::<PyFloat>() {
                 let f = f.value();
@@ -239,16 +271,23 @@ pub(crate) fn convert<'a>(p: Param, v: &'a Bound<'_, PyAny>, pos: usize) -> Resu
                 };
             }
             if let Ok(s) = v.cast::<PyString>() {
-                let s = s.to_str().map_err(|_| format!("argument #{pos} is not valid UTF-8"))?;
+                let s = s
+                    .to_str()
+                    .map_err(|_| format!("argument #{pos} is not valid UTF-8"))?;
                 return kemi::int_from_text(s)
                     .map(Conv::Int)
                     .ok_or_else(|| format!("argument #{pos} must be an integer, got \"{s}\""));
             }
-            Err(format!("argument #{pos} must be an integer, got {}", type_name(v)))
+            Err(format!(
+                "argument #{pos} must be an integer, got {}",
+                type_name(v)
+            ))
         }
         Param::Str | Param::Fmt => {
             if let Ok(s) = v.cast::<PyString>() {
-                return str_of(s).map(Conv::Str).ok_or_else(|| format!("argument #{pos} is not valid UTF-8"));
+                return str_of(s)
+                    .map(Conv::Str)
+                    .ok_or_else(|| format!("argument #{pos} is not valid UTF-8"));
             }
             if v.is_instance_of::<PyBool>() {
                 return Err(format!("argument #{pos} must be a string, got bool"));
@@ -259,7 +298,10 @@ pub(crate) fn convert<'a>(p: Param, v: &'a Bound<'_, PyAny>, pos: usize) -> Resu
             if let Ok(f) = v.cast::<PyFloat>() {
                 return Ok(Conv::Owned(kemi::number_text(f.value())));
             }
-            Err(format!("argument #{pos} must be a string, got {}", type_name(v)))
+            Err(format!(
+                "argument #{pos} must be a string, got {}",
+                type_name(v)
+            ))
         }
     }
 }
@@ -285,7 +327,10 @@ fn str_of<'a>(s: &'a Bound<'_, PyString>) -> Option<&'a str> {
 pub(crate) fn to_python(py: Python<'_>, kind: RetKind, r: Ret) -> Bound<'_, PyAny> {
     match r {
         Ret::Int(i) if kind == RetKind::Bool => PyBool::new(py, i > 0).to_owned().into_any(),
-        Ret::Int(i) => i.into_pyobject(py).map(|v| v.into_any()).unwrap_or_else(|e| match e {}),
+        Ret::Int(i) => i
+            .into_pyobject(py)
+            .map(|v| v.into_any())
+            .unwrap_or_else(|e| match e {}),
         Ret::Str(s) => PyString::new(py, &s).into_any(),
         Ret::Null => py.None().into_bound(py),
     }
@@ -293,11 +338,18 @@ pub(crate) fn to_python(py: Python<'_>, kind: RetKind, r: Ret) -> Bound<'_, PyAn
 
 /// `KSR.x.modf("name", ...)`: call a function by its native-cfg name; it
 /// gives back a return code.
-fn modf<'py>(args: &Bound<'py, PyTuple>, exports: &[&'static Export]) -> PyResult<Bound<'py, PyAny>> {
+fn modf<'py>(
+    args: &Bound<'py, PyTuple>,
+    exports: &[&'static Export],
+) -> PyResult<Bound<'py, PyAny>> {
     let py = args.py();
     let name: String = match args.get_item(0) {
         Ok(n) if n.is_instance_of::<PyString>() => n.extract()?,
-        _ => return Err(PyTypeError::new_err("KSR.x.modf: argument #1 must be the function name")),
+        _ => {
+            return Err(PyTypeError::new_err(
+                "KSR.x.modf: argument #1 must be the function name",
+            ))
+        }
     };
     let rest: Args<Borrowed<'_, 'py, PyAny>> = args.iter_borrowed().skip(1).collect();
     let e = kemi::modf_lookup(exports, &name, rest.len()).map_err(PyRuntimeError::new_err)?;
@@ -317,5 +369,8 @@ fn modf<'py>(args: &Bound<'py, PyTuple>, exports: &[&'static Export]) -> PyResul
     } else {
         1
     };
-    Ok(code.into_pyobject(py).map(|v| v.into_any()).unwrap_or_else(|e| match e {}))
+    Ok(code
+        .into_pyobject(py)
+        .map(|v| v.into_any())
+        .unwrap_or_else(|e| match e {}))
 }

@@ -91,7 +91,9 @@ pub struct PythonFactory {
 
 impl std::fmt::Debug for PythonFactory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PythonFactory").field("script", &self.loader.script).finish_non_exhaustive()
+        f.debug_struct("PythonFactory")
+            .field("script", &self.loader.script)
+            .finish_non_exhaustive()
     }
 }
 
@@ -116,9 +118,18 @@ impl PythonFactory {
     /// Errors name the cfg or the script file:line.
     pub fn from_config(config: &Config) -> Result<PythonFactory, String> {
         let cfg = config.path.display();
-        let script = kemi::script_path(config, "python", "app_python3", &["load", "script_name"], "py")?;
+        let script = kemi::script_path(
+            config,
+            "python",
+            "app_python3",
+            &["load", "script_name"],
+            "py",
+        )?;
         let param = |name: &str| {
-            config.modparam("app_python3", name).and_then(|v| v.as_str()).filter(|s| !s.is_empty())
+            config
+                .modparam("app_python3", name)
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
         };
         let mut fake = Shared::bare(Myself::default());
         fake.modcfg = switchboard_core::modules::ModCfg::from_config(config);
@@ -129,16 +140,28 @@ impl PythonFactory {
             child_init: param("child_init_method").unwrap_or(CHILD_INIT).to_string(),
             callbacks: CallbackNames::from_config(config),
         };
-        PythonFactory::new(settings, &exports::enabled(config), fake).map_err(|e| format!("{cfg}: app_python3: {e}"))
+        PythonFactory::new(settings, &exports::enabled(config), fake)
+            .map_err(|e| format!("{cfg}: app_python3: {e}"))
     }
 
-    fn new(s: Settings, exports: &[&'static exports::Export], fake: Shared) -> Result<PythonFactory, String> {
+    fn new(
+        s: Settings,
+        exports: &[&'static exports::Export],
+        fake: Shared,
+    ) -> Result<PythonFactory, String> {
         if !s.script.is_file() {
-            return Err(format!("cannot read the Python script {}: no such file", s.script.display()));
+            return Err(format!(
+                "cannot read the Python script {}: no such file",
+                s.script.display()
+            ));
         }
         Python::initialize();
         engine::set_blocking_hook(release_gil);
-        let name = s.script.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "script".into());
+        let name = s
+            .script
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "script".into());
         let ksr = Python::attach(|py| ksr::build(py, exports).map(Bound::unbind))
             .map_err(|e| format!("cannot set up KSR: {e}"))?;
         let loader = Loader {
@@ -153,7 +176,9 @@ impl PythonFactory {
         // Load it once now, so that a broken script stops the start (and
         // `-c`) instead of every worker failing later.
         Python::attach(|py| loader.load(py, None, None).map(drop))?;
-        Ok(PythonFactory { loader: Arc::new(loader) })
+        Ok(PythonFactory {
+            loader: Arc::new(loader),
+        })
     }
 
     /// The script file.
@@ -165,8 +190,17 @@ impl PythonFactory {
     pub fn python_info() -> String {
         Python::attach(|py| {
             let sys = py.import("sys").ok();
-            let get = |n: &str| sys.as_ref().and_then(|s| s.getattr(n).ok()).map(|v| v.to_string()).unwrap_or_default();
-            format!("Python {} (base prefix {})", get("version").replace('\n', " "), get("base_prefix"))
+            let get = |n: &str| {
+                sys.as_ref()
+                    .and_then(|s| s.getattr(n).ok())
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            };
+            format!(
+                "Python {} (base prefix {})",
+                get("version").replace('\n', " "),
+                get("base_prefix")
+            )
         })
     }
 
@@ -179,7 +213,10 @@ impl PythonFactory {
             Ok(PythonEngine {
                 loader: self.loader.clone(),
                 rank,
-                state: RefCell::new(Loaded { module: module.unbind(), handler: handler.unbind() }),
+                state: RefCell::new(Loaded {
+                    module: module.unbind(),
+                    handler: handler.unbind(),
+                }),
                 generation: Cell::new(generation),
                 msg,
                 depth: Cell::new(0),
@@ -227,10 +264,15 @@ impl Loader {
         let d = |e: PyErr| describe(py, &e);
         with_fake_ctx(&self.fake, || {
             let builtins = py.import("builtins").map_err(d)?;
-            let code = builtins.getattr("compile").and_then(|c| c.call1((source, &path, "exec"))).map_err(d)?;
+            let code = builtins
+                .getattr("compile")
+                .and_then(|c| c.call1((source, &path, "exec")))
+                .map_err(d)?;
             let module = {
                 // Waits without the GIL (the holder may need it).
-                let _lock = LOADING.lock_py_attached(py).unwrap_or_else(|p| p.into_inner());
+                let _lock = LOADING
+                    .lock_py_attached(py)
+                    .unwrap_or_else(|p| p.into_inner());
                 ksr::install(py, self.ksr.bind(py)).map_err(d)?;
                 let sys = py.import("sys").map_err(d)?;
                 if let Some(dir) = self.script.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -245,13 +287,18 @@ impl Loader {
                     None => PyModule::new(py, &self.name).map_err(d)?,
                 };
                 module.setattr("__file__", &path).map_err(d)?;
-                sys.getattr("modules").and_then(|m| m.set_item(&self.name, &module)).map_err(d)?;
-                builtins.getattr("exec").and_then(|x| x.call1((code, module.dict()))).map_err(d)?;
+                sys.getattr("modules")
+                    .and_then(|m| m.set_item(&self.name, &module))
+                    .map_err(d)?;
+                builtins
+                    .getattr("exec")
+                    .and_then(|x| x.call1((code, module.dict())))
+                    .map_err(d)?;
                 module
             };
-            let init = module
-                .getattr(self.mod_init.as_str())
-                .map_err(|_| format!("{path}: the script defines no function {}()", self.mod_init))?;
+            let init = module.getattr(self.mod_init.as_str()).map_err(|_| {
+                format!("{path}: the script defines no function {}()", self.mod_init)
+            })?;
             let handler = init.call0().map_err(d)?;
             if handler.is_none() {
                 return Err(format!(
@@ -260,11 +307,16 @@ impl Loader {
                 ));
             }
             if !handler.hasattr(REQUEST_ROUTE).unwrap_or(false) {
-                return Err(format!("{path}: the object {}() returned has no method {REQUEST_ROUTE}()", self.mod_init));
+                return Err(format!(
+                    "{path}: the object {}() returned has no method {REQUEST_ROUTE}()",
+                    self.mod_init
+                ));
             }
             if let Some(rank) = rank {
                 if handler.hasattr(self.child_init.as_str()).unwrap_or(false) {
-                    let r = handler.call_method1(self.child_init.as_str(), (rank,)).map_err(d)?;
+                    let r = handler
+                        .call_method1(self.child_init.as_str(), (rank,))
+                        .map_err(d)?;
                     if return_code(&r) < 0 {
                         return Err(format!("{path}: {}({rank}) returned {r}", self.child_init));
                     }
@@ -285,9 +337,15 @@ const FAKE_REQUEST: &[u8] = b"OPTIONS sip:you@127.0.0.1 SIP/2.0\r\n\
     Content-Length: 0\r\n\r\n";
 
 fn with_fake_ctx<R>(shared: &Shared, f: impl FnOnce() -> R) -> R {
-    let msg = switchboard_core::sip::parse(Bytes::from_static(FAKE_REQUEST)).expect("the faked request parses");
+    let msg = switchboard_core::sip::parse(Bytes::from_static(FAKE_REQUEST))
+        .expect("the faked request parses");
     let addr = "127.0.0.1:9".parse().expect("an address");
-    let info = ReceiveInfo { proto: Protocol::Udp, src: addr, local: addr, conn_id: None };
+    let info = ReceiveInfo {
+        proto: Protocol::Udp,
+        src: addr,
+        local: addr,
+        conn_id: None,
+    };
     let mut vars = Vars::new();
     let mut ctx = RouteCtx::new(shared, RouteType::Request, msg, info, &mut vars);
     let _guard = CtxGuard::enter(&mut ctx);
@@ -329,7 +387,11 @@ pub struct PythonEngine {
 impl PythonEngine {
     fn method<'py>(&self, py: Python<'py>, name: &str) -> Option<Bound<'py, PyAny>> {
         let handler = self.state.borrow().handler.clone_ref(py).into_bound(py);
-        let name = if name == REQUEST_ROUTE { pyo3::intern!(py, REQUEST_ROUTE).clone() } else { PyString::intern(py, name) };
+        let name = if name == REQUEST_ROUTE {
+            pyo3::intern!(py, REQUEST_ROUTE).clone()
+        } else {
+            PyString::intern(py, name)
+        };
         handler.getattr(name).ok().filter(|m| m.is_callable())
     }
 
@@ -343,10 +405,16 @@ impl PythonEngine {
         let script = self.loader.script.display();
         match self.loader.load(py, Some(&module), Some(self.rank)) {
             Ok((module, handler)) => {
-                *self.state.borrow_mut() = Loaded { module: module.unbind(), handler: handler.unbind() };
+                *self.state.borrow_mut() = Loaded {
+                    module: module.unbind(),
+                    handler: handler.unbind(),
+                };
                 tracing::info!("worker {}: {script} reloaded", self.rank);
             }
-            Err(e) => tracing::error!("worker {}: reloading {script} failed, the previous version goes on: {e}", self.rank),
+            Err(e) => tracing::error!(
+                "worker {}: reloading {script} failed, the previous version goes on: {e}",
+                self.rank
+            ),
         }
     }
 }
@@ -365,7 +433,10 @@ impl Engine for PythonEngine {
                     // Optional: a script without them is fine.
                     Callback::Reply | Callback::OnSend | Callback::Event(_) => Ok(1),
                     Callback::Request | Callback::Named(_) => Err(ScriptError {
-                        message: format!("{}: the handler object has no method {name}()", self.loader.script.display()),
+                        message: format!(
+                            "{}: the handler object has no method {name}()",
+                            self.loader.script.display()
+                        ),
                     }),
                 };
             };
@@ -387,13 +458,18 @@ impl Engine for PythonEngine {
                 _ if exited => Ok(0),
                 Ok(v) => Ok(return_code(&v)),
                 Err(e) if e.is_instance_of::<PySystemExit>(py) => Ok(sys_exit_code(py, &e, name)),
-                Err(e) => Err(ScriptError { message: describe(py, &e) }),
+                Err(e) => Err(ScriptError {
+                    message: describe(py, &e),
+                }),
             }
         })
     }
 
     fn has(&self, cb: Callback<'_>) -> bool {
-        self.loader.callbacks.name(cb).is_some_and(|n| Python::attach(|py| self.method(py, n).is_some()))
+        self.loader
+            .callbacks
+            .name(cb)
+            .is_some_and(|n| Python::attach(|py| self.method(py, n).is_some()))
     }
 }
 
@@ -461,9 +537,14 @@ def describe(exc, tb):
 fn describe(py: Python<'_>, e: &PyErr) -> String {
     static HELPER: pyo3::sync::PyOnceLock<Py<PyAny>> = pyo3::sync::PyOnceLock::new();
     let helper = HELPER.get_or_try_init(py, || {
-        PyModule::from_code(py, &std::ffi::CString::new(DESCRIBE).expect("no NUL"), c"<switchboard>", c"_switchboard_describe")
-            .and_then(|m| m.getattr("describe"))
-            .map(Bound::unbind)
+        PyModule::from_code(
+            py,
+            &std::ffi::CString::new(DESCRIBE).expect("no NUL"),
+            c"<switchboard>",
+            c"_switchboard_describe",
+        )
+        .and_then(|m| m.getattr("describe"))
+        .map(Bound::unbind)
     });
     helper
         .and_then(|h| h.bind(py).call1((e.value(py), e.traceback(py))))

@@ -50,11 +50,21 @@ pub fn generate_for<'e>(exports: impl Iterator<Item = &'e Export>) -> String {
                     format!("p{}: {t}", i + 1)
                 })
                 .collect();
-            let _ = write!(out, "{indent}def {}({}) -> {}:", e.name, params.join(", "), ret(e.ret));
+            let _ = write!(
+                out,
+                "{indent}def {}({}) -> {}:",
+                e.name,
+                params.join(", "),
+                ret(e.ret)
+            );
             if e.native.is_empty() {
                 out.push_str(" ...\n");
             } else {
-                let _ = writeln!(out, "\n{indent}    \"\"\"cfg name: {}\"\"\"", e.native.join(", "));
+                let _ = writeln!(
+                    out,
+                    "\n{indent}    \"\"\"cfg name: {}\"\"\"",
+                    e.native.join(", ")
+                );
             }
         }
         if *group == "x" {

@@ -73,39 +73,89 @@ fn int_and_str_params_convert_leniently() {
         assert_eq!(s(&eval(c"404")).unwrap(), "Owned(\"404\")");
         assert_eq!(s(&eval(c"404.0")).unwrap(), "Owned(\"404\")");
         assert_eq!(s(&eval(c"1.5")).unwrap(), "Owned(\"1.5\")");
-        assert!(s(&eval(c"True")).unwrap_err().contains("#2 must be a string, got bool"));
+        assert!(s(&eval(c"True"))
+            .unwrap_err()
+            .contains("#2 must be a string, got bool"));
         assert!(s(&eval(c"[1]")).unwrap_err().contains("list"));
         assert!(s(&eval(c"'\\udc80'")).unwrap_err().contains("UTF-8"));
         // Results: bools for yes/no functions, None for Null.
-        assert_eq!(ksr::to_python(py, RetKind::Bool, Ret::Int(1)).repr().unwrap().to_string(), "True");
-        assert_eq!(ksr::to_python(py, RetKind::Bool, Ret::Int(-1)).repr().unwrap().to_string(), "False");
-        assert_eq!(ksr::to_python(py, RetKind::Int, Ret::Int(-2)).repr().unwrap().to_string(), "-2");
-        assert_eq!(ksr::to_python(py, RetKind::Str, Ret::Null).repr().unwrap().to_string(), "None");
-        assert_eq!(ksr::to_python(py, RetKind::Xval, Ret::Str("a".into())).repr().unwrap().to_string(), "'a'");
+        assert_eq!(
+            ksr::to_python(py, RetKind::Bool, Ret::Int(1))
+                .repr()
+                .unwrap()
+                .to_string(),
+            "True"
+        );
+        assert_eq!(
+            ksr::to_python(py, RetKind::Bool, Ret::Int(-1))
+                .repr()
+                .unwrap()
+                .to_string(),
+            "False"
+        );
+        assert_eq!(
+            ksr::to_python(py, RetKind::Int, Ret::Int(-2))
+                .repr()
+                .unwrap()
+                .to_string(),
+            "-2"
+        );
+        assert_eq!(
+            ksr::to_python(py, RetKind::Str, Ret::Null)
+                .repr()
+                .unwrap()
+                .to_string(),
+            "None"
+        );
+        assert_eq!(
+            ksr::to_python(py, RetKind::Xval, Ret::Str("a".into()))
+                .repr()
+                .unwrap()
+                .to_string(),
+            "'a'"
+        );
     });
 }
-
 
 // --- the KSR module ---
 
 #[test]
 fn ksr_has_the_enabled_exports_and_only_those() {
-    let fx = fixture(&handler("    def ksr_request_route(self, msg):\n        return 1\n"));
+    let fx = fixture(&handler(
+        "    def ksr_request_route(self, msg):\n        return 1\n",
+    ));
     let config = fx.config();
     let enabled = exports::enabled(&config);
     let f = fx.factory().unwrap();
     Python::attach(|py| {
         let ksr = f.loader.ksr.bind(py);
         for e in &enabled {
-            let g = if e.module.is_empty() { ksr.clone().into_any() } else { ksr.getattr(e.module).unwrap() };
-            assert!(g.getattr(e.name).unwrap().is_callable(), "{} missing", e.qualified_name());
+            let g = if e.module.is_empty() {
+                ksr.clone().into_any()
+            } else {
+                ksr.getattr(e.module).unwrap()
+            };
+            assert!(
+                g.getattr(e.name).unwrap().is_callable(),
+                "{} missing",
+                e.qualified_name()
+            );
         }
-        assert!(ksr.getattr("x").unwrap().getattr("modf").unwrap().is_callable());
+        assert!(ksr
+            .getattr("x")
+            .unwrap()
+            .getattr("modf")
+            .unwrap()
+            .is_callable());
         // A group whose module the cfg does not load is absent.
         for x in exports::all() {
             if let Some(m) = exports::required_module(x.module) {
                 if !config.is_loaded(m) {
-                    assert!(!ksr.hasattr(x.module).unwrap(), "KSR.{} present without {m}", x.module);
+                    assert!(
+                        !ksr.hasattr(x.module).unwrap(),
+                        "KSR.{} present without {m}",
+                        x.module
+                    );
                 }
             }
         }
@@ -133,7 +183,10 @@ fn import_ksr_and_its_groups() {
 fn syntax_error_names_file_and_line() {
     let fx = fixture("def mod_init():\n    return 1\n\ndef broken(:\n    pass\n");
     let e = fx.factory().unwrap_err();
-    assert!(e.contains(&format!("{}:4: SyntaxError", fx.script())), "{e}");
+    assert!(
+        e.contains(&format!("{}:4: SyntaxError", fx.script())),
+        "{e}"
+    );
     assert!(e.contains("kamailio.cfg: app_python3:"), "{e}");
 }
 
@@ -141,7 +194,10 @@ fn syntax_error_names_file_and_line() {
 fn exception_at_load_names_file_and_line() {
     let fx = fixture("x = 1\nraise ValueError('bad config')\n");
     let e = fx.factory().unwrap_err();
-    assert!(e.contains(&format!("{}:2: ValueError: bad config", fx.script())), "{e}");
+    assert!(
+        e.contains(&format!("{}:2: ValueError: bad config", fx.script())),
+        "{e}"
+    );
 }
 
 #[test]
@@ -149,9 +205,15 @@ fn mod_init_must_return_a_handler_with_the_request_route() {
     let fx = fixture("def other():\n    pass\n");
     assert!(fx.factory().unwrap_err().contains("no function mod_init()"));
     let fx = fixture("def mod_init():\n    pass\n");
-    assert!(fx.factory().unwrap_err().contains("mod_init() returned None"));
+    assert!(fx
+        .factory()
+        .unwrap_err()
+        .contains("mod_init() returned None"));
     let fx = fixture("class H:\n    pass\ndef mod_init():\n    return H()\n");
-    assert!(fx.factory().unwrap_err().contains("has no method ksr_request_route()"));
+    assert!(fx
+        .factory()
+        .unwrap_err()
+        .contains("has no method ksr_request_route()"));
 }
 
 #[test]
@@ -167,7 +229,9 @@ fn mod_init_and_child_init_names_come_from_the_cfg() {
 
 #[test]
 fn script_name_is_the_old_name_of_load_and_app_python_an_alias() {
-    let fx = fixture(&handler("    def ksr_request_route(self, msg):\n        return 1\n"));
+    let fx = fixture(&handler(
+        "    def ksr_request_route(self, msg):\n        return 1\n",
+    ));
     std::fs::write(
         fx.path().join("kamailio.cfg"),
         "loadmodule \"app_python.so\"\nmodparam(\"app_python\", \"script_name\", \"handler.py\")\ncfgengine \"python\"\n",
@@ -178,14 +242,26 @@ fn script_name_is_the_old_name_of_load_and_app_python_an_alias() {
 
 #[test]
 fn missing_script_or_module_fails_naming_the_cfg() {
-    let fx = fixture(&handler("    def ksr_request_route(self, msg):\n        return 1\n"));
+    let fx = fixture(&handler(
+        "    def ksr_request_route(self, msg):\n        return 1\n",
+    ));
     std::fs::remove_file(fx.path().join("handler.py")).unwrap();
     let e = fx.factory().unwrap_err();
-    assert!(e.contains("kamailio.cfg") && e.contains("handler.py"), "{e}");
+    assert!(
+        e.contains("kamailio.cfg") && e.contains("handler.py"),
+        "{e}"
+    );
 
-    std::fs::write(fx.path().join("kamailio.cfg"), "#!KAMAILIO\ncfgengine \"python\"\n").unwrap();
+    std::fs::write(
+        fx.path().join("kamailio.cfg"),
+        "#!KAMAILIO\ncfgengine \"python\"\n",
+    )
+    .unwrap();
     let e = fx.factory().unwrap_err();
-    assert!(e.contains("kamailio.cfg") && e.contains("app_python3"), "{e}");
+    assert!(
+        e.contains("kamailio.cfg") && e.contains("app_python3"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -237,7 +313,11 @@ fn ksr_works_in_mod_init_and_child_init_but_not_outside_a_route() {
         let h = e.state.borrow().handler.clone_ref(py).into_bound(py);
         let err = h.call_method0("later").unwrap_err();
         assert!(err.is_instance_of::<pyo3::exceptions::PyRuntimeError>(py));
-        assert!(err.to_string().contains("KSR.setflag called outside a route"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("KSR.setflag called outside a route"),
+            "{err}"
+        );
         let msg: String = h.call_method0("in_thread").unwrap().extract().unwrap();
         assert_eq!(msg, "KSR.setflag called outside a route");
     });
@@ -282,7 +362,9 @@ fn return_value_is_the_code() {
 
 #[test]
 fn missing_callbacks() {
-    let fx = fixture(&handler("    def ksr_request_route(self, msg):\n        return 1\n    not_callable = 3\n"));
+    let fx = fixture(&handler(
+        "    def ksr_request_route(self, msg):\n        return 1\n    not_callable = 3\n",
+    ));
     let e = fx.engine();
     // Optional ones: nothing to run.
     assert!(!e.has(Callback::Reply));
@@ -292,7 +374,10 @@ fn missing_callbacks() {
     // is a script error naming it.
     assert!(!e.has(Callback::Named("typo")));
     let msg = run(&e, Callback::Named("typo")).0.unwrap_err().message;
-    assert!(msg.contains("has no method typo()") && msg.contains(&fx.script()), "{msg}");
+    assert!(
+        msg.contains("has no method typo()") && msg.contains(&fx.script()),
+        "{msg}"
+    );
     assert!(run(&e, Callback::Named("not_callable")).0.is_err());
     assert!(e.has(Callback::Request));
 }
@@ -312,7 +397,11 @@ fn exit_unwinds_the_callback() {
     assert_eq!(r.unwrap(), 0);
     assert_eq!(stop, Stop::Exit);
     assert_eq!(global(&e, "BEFORE").as_deref(), Some("1"));
-    assert_eq!(global(&e, "AFTER"), None, "except Exception does not stop an exit");
+    assert_eq!(
+        global(&e, "AFTER"),
+        None,
+        "except Exception does not stop an exit"
+    );
 
     // Swallowing it does not help: the next KSR call unwinds again, and
     // the callback counts as exited anyway.
@@ -367,12 +456,27 @@ fn exceptions_carry_the_traceback() {
     let e = fx.engine();
     let s = fx.script();
     let msg = run(&e, Callback::Request).0.unwrap_err().message;
-    assert!(msg.starts_with(&format!("{s}:9: ValueError: boom (traceback: {s}:9 in inner <- {s}:11 in ksr_request_route)")), "{msg}");
+    assert!(
+        msg.starts_with(&format!(
+            "{s}:9: ValueError: boom (traceback: {s}:9 in inner <- {s}:11 in ksr_request_route)"
+        )),
+        "{msg}"
+    );
     assert!(!msg.contains('\n'), "{msg}");
     let msg = run(&e, Callback::Named("badarg")).0.unwrap_err().message;
-    assert!(msg.starts_with(&format!("{s}:13: TypeError: KSR.setflag: expects 1 argument, got 0")), "{msg}");
+    assert!(
+        msg.starts_with(&format!(
+            "{s}:13: TypeError: KSR.setflag: expects 1 argument, got 0"
+        )),
+        "{msg}"
+    );
     let msg = run(&e, Callback::Named("badarg2")).0.unwrap_err().message;
-    assert!(msg.contains(&format!("{s}:15: TypeError: KSR.setflag: argument #1 must be an integer")), "{msg}");
+    assert!(
+        msg.contains(&format!(
+            "{s}:15: TypeError: KSR.setflag: argument #1 must be an integer"
+        )),
+        "{msg}"
+    );
     let msg = run(&e, Callback::Named("nonecall")).0.unwrap_err().message;
     assert!(msg.contains(&format!("{s}:17: AttributeError")), "{msg}");
     let msg = run(&e, Callback::Named("kw")).0.unwrap_err().message;
@@ -390,7 +494,12 @@ fn erroring_every_time_does_not_leak() {
     let count = || {
         Python::attach(|py| {
             py.import("gc").unwrap().call_method0("collect").unwrap();
-            py.import("sys").unwrap().call_method0("getallocatedblocks").unwrap().extract::<i64>().unwrap()
+            py.import("sys")
+                .unwrap()
+                .call_method0("getallocatedblocks")
+                .unwrap()
+                .extract::<i64>()
+                .unwrap()
         })
     };
     for _ in 0..200 {
@@ -402,7 +511,10 @@ fn erroring_every_time_does_not_leak() {
     }
     let after = count();
     // Other tests run Python in parallel: allow some noise, not 2000 x 50.
-    assert!(after < base + 20_000, "allocated blocks grew from {base} to {after}");
+    assert!(
+        after < base + 20_000,
+        "allocated blocks grew from {base} to {after}"
+    );
 }
 
 #[test]
@@ -417,7 +529,10 @@ fn event_callback_gets_the_event_name() {
     let e = fx.engine();
     assert!(e.has(Callback::Event("core:worker-one-init")));
     run(&e, Callback::Event("core:worker-one-init")).0.unwrap();
-    assert_eq!(global(&e, "LAST").as_deref(), Some("'core:worker-one-init'"));
+    assert_eq!(
+        global(&e, "LAST").as_deref(),
+        Some("'core:worker-one-init'")
+    );
     assert!(!e.has(Callback::Reply));
 }
 
@@ -430,7 +545,9 @@ fn reply_callback_runs_when_defined() {
     let e = fx.engine();
     assert!(e.has(Callback::Reply));
     run(&e, Callback::Reply).0.unwrap();
-    assert!(global(&e, "REPLIED").unwrap().contains("switchboard SIP message"));
+    assert!(global(&e, "REPLIED")
+        .unwrap()
+        .contains("switchboard SIP message"));
 }
 
 #[test]
@@ -464,7 +581,12 @@ fn script_can_import_a_helper_beside_it() {
         )),
         pid = std::process::id()
     ));
-    std::fs::write(fx.path().join(format!("sbhelper_{}.py", std::process::id())), "v = 9\n").unwrap();
+    std::fs::write(
+        fx.path()
+            .join(format!("sbhelper_{}.py", std::process::id())),
+        "v = 9\n",
+    )
+    .unwrap();
     let e = fx.engine();
     run(&e, Callback::Request).0.unwrap();
     assert_eq!(global(&e, "VALUE").as_deref(), Some("9"));
@@ -472,15 +594,24 @@ fn script_can_import_a_helper_beside_it() {
 
 #[test]
 fn blocking_work_releases_the_gil() {
-    let fx = fixture(&handler("    def ksr_request_route(self, msg):\n        return 1\n"));
+    let fx = fixture(&handler(
+        "    def ksr_request_route(self, msg):\n        return 1\n",
+    ));
     let _f = fx.factory().unwrap();
     keep_thread_state();
     Python::attach(|_py| {
         // While this thread blocks, another thread can run Python.
         let other = engine::blocking(|| {
-            std::thread::spawn(|| Python::attach(|py| py.eval(c"6 * 7", None, None).unwrap().extract::<i64>().unwrap()))
-                .join()
-                .unwrap()
+            std::thread::spawn(|| {
+                Python::attach(|py| {
+                    py.eval(c"6 * 7", None, None)
+                        .unwrap()
+                        .extract::<i64>()
+                        .unwrap()
+                })
+            })
+            .join()
+            .unwrap()
         });
         assert_eq!(other, 42);
     });
@@ -506,9 +637,17 @@ fn python_lib_stubs_match_the_export_table() {
     Python::attach(|py| {
         let ast = py.import("ast").unwrap();
         let tree = ast.call_method1("parse", (&want,)).unwrap();
-        let dump: String = ast.call_method1("dump", (tree,)).unwrap().extract().unwrap();
+        let dump: String = ast
+            .call_method1("dump", (tree,))
+            .unwrap()
+            .extract()
+            .unwrap();
         for e in exports::all() {
-            assert!(dump.contains(&format!("name='{}'", e.name)), "{} missing", e.qualified_name());
+            assert!(
+                dump.contains(&format!("name='{}'", e.name)),
+                "{} missing",
+                e.qualified_name()
+            );
         }
     });
 }

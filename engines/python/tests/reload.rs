@@ -17,7 +17,9 @@ const OPTIONS: &str = "OPTIONS sip:127.0.0.1 SIP/2.0\r\n\
     Content-Length: 0\r\n\r\n";
 
 fn run(engine: &dyn Engine) -> Result<i32, String> {
-    testing::run(engine, Callback::Request, OPTIONS).0.map_err(|e| e.message)
+    testing::run(engine, Callback::Request, OPTIONS)
+        .0
+        .map_err(|e| e.message)
 }
 
 /// Version `v` of the script: the request route returns `v`; child_init
