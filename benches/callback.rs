@@ -1,20 +1,23 @@
-//! Cost of one routing callback through the Lua engine and through the
-//! native engine: build the routing context over a parsed INVITE, run the
+//! Cost of one routing callback through the Lua, Python and native
+//! engines: build the routing context over a parsed INVITE, run the
 //! request route, which makes the calls a typical script makes (the same
-//! seven in both languages), and ends with exit.
+//! seven in every language), and ends with exit. `python/ksr_calls_1000` against `python/loop_1000`
+//! gives the cost of one KSR call from Python.
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion};
 use switchboard_core::cfg::{self, LoadOptions};
-use switchboard_core::engine::{Callback, EngineFactory};
+use switchboard_core::engine::{Callback, Engine, EngineFactory};
 use switchboard_core::myself::Myself;
 use switchboard_core::route::{RouteCtx, RouteType, Shared, Vars};
 use switchboard_core::sip;
 use switchboard_core::transport::{Protocol, ReceiveInfo};
 use switchboard_lua::LuaFactory;
 use switchboard_native::NativeFactory;
+use switchboard_python::PythonFactory;
 
 const INVITE: &str = "INVITE sip:bob@example.com SIP/2.0\r\n\
 Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds;rport\r\n\
@@ -39,10 +42,43 @@ end
 function noop() return 1 end
 "#;
 
+const PY_SCRIPT: &str = r#"
+import KSR
+
+def mod_init():
+    return H()
+
+class H:
+    def ksr_request_route(self, msg):
+        if KSR.maxfwd.process_maxfwd(10) < 0:
+            KSR.x.exit()
+        if KSR.is_CANCEL():
+            return 1
+        if KSR.siputils.has_totag() > 0:
+            return 1
+        if KSR.is_INVITE():
+            KSR.setflag(1)
+        u = KSR.pv.get("$rU")
+        if u == "bob":
+            KSR.pv.sets("$du", "sip:127.0.0.1:5090")
+        KSR.x.exit()
+
+    def noop(self, msg):
+        return 1
+
+    def loop_1000(self, msg):
+        for _ in range(1000):
+            pass
+        return 1
+
+    def ksr_calls_1000(self, msg):
+        f = KSR.isflagset
+        for _ in range(1000):
+            f(1)
+        return 1
+"#;
+
 const NATIVE: &str = r#"
-loadmodule "maxfwd.so"
-loadmodule "siputils.so"
-loadmodule "pv.so"
 request_route {
   if (!mf_process_maxfwd_header("10")) { exit; }
   if (is_method("CANCEL")) { return 1; }
@@ -54,15 +90,10 @@ request_route {
 route[noop] { return 1; }
 "#;
 
-fn load(dir: &std::path::Path, cfg: &str) -> cfg::Config {
-    std::fs::write(dir.join("k.cfg"), format!("listen=udp:127.0.0.1:0\n{cfg}")).unwrap();
-    cfg::load(&dir.join("k.cfg"), &LoadOptions::default()).unwrap()
-}
+const MODULES: &str = "listen=udp:127.0.0.1:0\nloadmodule \"maxfwd.so\"\nloadmodule \"siputils.so\"\nloadmodule \"pv.so\"\n";
 
-/// The two measurements on one engine: an empty callback, and the
-/// request route.
-fn group(c: &mut Criterion, name: &str, factory: &dyn EngineFactory) {
-    let engine = factory.create(1).unwrap();
+/// Run `cb` of `engine` on a fresh context over the INVITE, in a loop.
+fn bench_callback(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, name: &str, engine: &dyn Engine, cb: Callback<'_>) {
     let shared = Shared::bare(Myself::default());
     let info = ReceiveInfo {
         proto: Protocol::Udp,
@@ -72,36 +103,56 @@ fn group(c: &mut Criterion, name: &str, factory: &dyn EngineFactory) {
     };
     let invite = Bytes::from_static(INVITE.as_bytes());
     let mut vars = Vars::new();
-    let mut g = c.benchmark_group(name);
-    g.bench_function("empty_callback", |b| {
+    g.bench_function(name, |b| {
         b.iter(|| {
             let msg = sip::parse(invite.clone()).unwrap();
             let mut ctx = RouteCtx::new(&shared, RouteType::Request, msg, info.clone(), &mut vars);
-            black_box(engine.run(Callback::Named("noop"), &mut ctx).unwrap())
+            black_box(engine.run(cb, &mut ctx).unwrap())
         })
     });
-    g.bench_function("request_route_7_calls", |b| {
-        b.iter(|| {
-            let msg = sip::parse(invite.clone()).unwrap();
-            let mut ctx = RouteCtx::new(&shared, RouteType::Request, msg, info.clone(), &mut vars);
-            black_box(engine.run(Callback::Request, &mut ctx).unwrap())
-        })
-    });
-    g.finish();
 }
 
 fn bench(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("sb-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("s.lua"), SCRIPT).unwrap();
-    let lua = load(
-        &dir,
-        "loadmodule \"maxfwd.so\"\nloadmodule \"siputils.so\"\nloadmodule \"pv.so\"\n\
-         loadmodule \"app_lua.so\"\nmodparam(\"app_lua\", \"load\", \"s.lua\")\ncfgengine \"lua\"\n",
-    );
-    group(c, "lua", &LuaFactory::from_config(&lua).unwrap());
-    let native = load(&dir, NATIVE);
-    group(c, "native", &NativeFactory::from_config(&native).unwrap());
+    std::fs::write(dir.join("s.py"), PY_SCRIPT).unwrap();
+    std::fs::write(
+        dir.join("k.cfg"),
+        format!("{MODULES}loadmodule \"app_lua.so\"\nmodparam(\"app_lua\", \"load\", \"s.lua\")\ncfgengine \"lua\"\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("p.cfg"),
+        format!("{MODULES}loadmodule \"app_python3.so\"\nmodparam(\"app_python3\", \"load\", \"s.py\")\ncfgengine \"python\"\n"),
+    )
+    .unwrap();
+
+    let config = cfg::load(&dir.join("k.cfg"), &LoadOptions::default()).unwrap();
+    let factory = Arc::new(LuaFactory::from_config(&config).unwrap());
+    let engine = factory.create(1).unwrap();
+    let mut g = c.benchmark_group("lua");
+    bench_callback(&mut g, "empty_callback", &*engine, Callback::Named("noop"));
+    bench_callback(&mut g, "request_route_7_ksr_calls", &*engine, Callback::Request);
+    g.finish();
+
+    std::fs::write(dir.join("n.cfg"), format!("{MODULES}{NATIVE}")).unwrap();
+    let config = cfg::load(&dir.join("n.cfg"), &LoadOptions::default()).unwrap();
+    let engine = NativeFactory::from_config(&config).unwrap().create(1).unwrap();
+    let mut g = c.benchmark_group("native");
+    bench_callback(&mut g, "empty_callback", &*engine, Callback::Named("noop"));
+    bench_callback(&mut g, "request_route_7_calls", &*engine, Callback::Request);
+    g.finish();
+
+    let config = cfg::load(&dir.join("p.cfg"), &LoadOptions::default()).unwrap();
+    let factory = Arc::new(PythonFactory::from_config(&config).unwrap());
+    let engine = factory.create(1).unwrap();
+    let mut g = c.benchmark_group("python");
+    bench_callback(&mut g, "empty_callback", &*engine, Callback::Named("noop"));
+    bench_callback(&mut g, "request_route_7_ksr_calls", &*engine, Callback::Request);
+    bench_callback(&mut g, "loop_1000", &*engine, Callback::Named("loop_1000"));
+    bench_callback(&mut g, "ksr_calls_1000", &*engine, Callback::Named("ksr_calls_1000"));
+    g.finish();
     let _ = std::fs::remove_dir_all(&dir);
 }
 

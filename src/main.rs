@@ -126,9 +126,10 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The engine `cfgengine` asks for: `lua` loads the app_lua script (and
-/// fails the start if it does not load); native/default/unset compiles
-/// the cfg's routing blocks (none at all: no engine, requests get 500).
+/// The engine `cfgengine` asks for: `lua` loads the app_lua script,
+/// `python` the app_python3 one (and fail the start if it does not
+/// load); native/default/unset compiles the cfg's routing blocks (none at
+/// all: no engine, requests get 500).
 fn engine_for(config: &cfg::Config) -> Result<Option<Arc<dyn EngineFactory>>, String> {
     // app_perl serves perl_exec in native routing blocks (and is the
     // script of Perl KEMI, which sets it up itself).
@@ -147,6 +148,10 @@ fn engine_for(config: &cfg::Config) -> Result<Option<Arc<dyn EngineFactory>>, St
         }
         Some("lua") => {
             let f = switchboard_lua::LuaFactory::from_config(config)?;
+            Ok(Some(Arc::new(f)))
+        }
+        Some("python") | Some("python3") => {
+            let f = switchboard_python::PythonFactory::from_config(config)?;
             Ok(Some(Arc::new(f)))
         }
         Some(other) => Err(format!(

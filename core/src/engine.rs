@@ -3,8 +3,8 @@
 //! about any language; the binary picks the engine from `cfgengine`.
 
 use std::fmt;
+use std::sync::OnceLock;
 
-use crate::cfg::Config;
 use crate::route::RouteCtx;
 
 /// Which callback to run.
@@ -67,42 +67,27 @@ pub trait EngineFactory: Send + Sync {
     }
 }
 
-/// The KEMI callback names (Lua, Python, Perl KEMI): the fixed
-/// `ksr_request_route`, and the cfg's `kemi.*_callback` parameters for
-/// the others (unset = Kamailio's default name; "none" or "" = disabled).
-#[derive(Debug, Clone)]
-pub struct KemiNames {
-    pub reply: Option<String>,
-    pub onsend: Option<String>,
-    /// The one function every event route goes to (its name is passed).
-    pub event: Option<String>,
+/// How an engine releases its interpreter lock around blocking work
+/// (Python's GIL); see [`blocking`].
+pub type BlockingHook = fn(&mut dyn FnMut());
+
+static BLOCKING_HOOK: OnceLock<BlockingHook> = OnceLock::new();
+
+/// Register the hook [`blocking`] runs its work in (set once, by the
+/// first engine that needs one).
+pub fn set_blocking_hook(hook: BlockingHook) {
+    let _ = BLOCKING_HOOK.set(hook);
 }
 
-pub const KSR_REQUEST_ROUTE: &str = "ksr_request_route";
-
-impl KemiNames {
-    pub fn from_config(config: &Config) -> KemiNames {
-        let k = &config.globals.kemi;
-        let pick = |v: &Option<String>, default: Option<&str>| match v.as_deref() {
-            None => default.map(str::to_string),
-            Some("") | Some("none") => None,
-            Some(name) => Some(name.to_string()),
-        };
-        KemiNames {
-            reply: pick(&k.reply_route_callback, Some("ksr_reply_route")),
-            onsend: pick(&k.onsend_route_callback, Some("ksr_onsend_route")),
-            event: pick(&k.event_route_callback, None),
-        }
-    }
-
-    /// The script function `cb` runs, if any.
-    pub fn function<'n>(&'n self, cb: Callback<'n>) -> Option<&'n str> {
-        match cb {
-            Callback::Request => Some(KSR_REQUEST_ROUTE),
-            Callback::Reply => self.reply.as_deref(),
-            Callback::OnSend => self.onsend.as_deref(),
-            Callback::Named(f) => Some(f),
-            Callback::Event(_) => self.event.as_deref(),
-        }
-    }
+/// Run `f`, which may block (name resolution, later database queries),
+/// letting the engine release its interpreter lock meanwhile so other
+/// workers' scripts run. `f` must not call into a script.
+pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
+    let Some(hook) = BLOCKING_HOOK.get() else {
+        return f();
+    };
+    let mut f = Some(f);
+    let mut out = None;
+    hook(&mut || out = f.take().map(|f| f()));
+    out.expect("the blocking hook runs the work")
 }

@@ -70,8 +70,7 @@ pub fn resolve_host(host: &str, port: u16) -> Result<SocketAddr, String> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, port));
     }
-    (host, port)
-        .to_socket_addrs()
+    crate::engine::blocking(|| (host, port).to_socket_addrs())
         .map_err(|e| format!("cannot resolve '{host}': {e}"))?
         .next()
         .ok_or_else(|| format!("'{host}' has no address"))

@@ -7,6 +7,7 @@ pub mod cfg;
 pub mod engine;
 pub mod exports;
 pub mod forward;
+pub mod kemi;
 pub mod log;
 pub mod modules;
 pub mod myself;

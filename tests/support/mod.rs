@@ -47,7 +47,13 @@ impl Switchboard {
 
     /// Run the binary on a cfg file and wait until every listener is up.
     pub fn run(cfg: &Path, args: &[&str]) -> Switchboard {
-        let mut child = Command::new(BIN)
+        Switchboard::run_command(Command::new(BIN), cfg, args)
+    }
+
+    /// [`Switchboard::run`] with a command set up by the caller
+    /// (environment, working directory).
+    pub fn run_command(mut command: Command, cfg: &Path, args: &[&str]) -> Switchboard {
+        let mut child = command
             .arg("-E")
             .arg("-f")
             .arg(cfg)
@@ -106,6 +112,11 @@ impl Switchboard {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
@@ -115,6 +126,45 @@ impl Drop for Switchboard {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Run the binary with `args` until it exits (killed after `timeout`):
+/// (exit code, stderr).
+pub fn run_to_exit(args: &[&str], cfg: &Path, timeout: Duration) -> (Option<i32>, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .arg("-E")
+        .arg("-f")
+        .arg(cfg)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+            return (status.code(), err);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("switchboard {args:?} did not exit within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Wait until `n` log lines contain `needle` (the log is read by another
+/// thread, so it may lag behind the replies).
+pub fn wait_count(sb: &Switchboard, needle: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while sb.logs().iter().filter(|l| l.contains(needle)).count() < n {
+        assert!(Instant::now() < deadline, "fewer than {n} lines with '{needle}': {:#?}", sb.logs());
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

@@ -508,7 +508,7 @@ pub static MODULES: &[ModuleDef] = &[
     m!("auth_db", Planned, AUTH_DB),
     m!("msilo", Planned, MSILO),
     m!("app_lua", Active, APP_LUA),
-    m!("app_python3", Planned, APP_PYTHON3),
+    m!("app_python3", Active, APP_PYTHON3),
     m!("app_perl", Active, APP_PERL),
     m!("db_sqlite", Planned, DB_SQLITE),
     m!("db_postgres", Planned, DB_POSTGRES),

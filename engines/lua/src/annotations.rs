@@ -2,10 +2,10 @@
 //! generated from the export table so the file never drifts from it. A
 //! test regenerates it and compares (`UPDATE_KSR_LUA=1` rewrites it).
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use switchboard_core::exports::{self, Export, Param, RetKind};
+use switchboard_core::kemi;
 
 /// The annotation file for every export (not only the enabled ones: an
 /// editor does not know which cfg the script runs with).
@@ -15,11 +15,7 @@ pub fn generate() -> String {
 
 /// The annotation file for `exports`.
 pub fn generate_for<'e>(exports: impl Iterator<Item = &'e Export>) -> String {
-    let mut groups: BTreeMap<&str, Vec<&Export>> = BTreeMap::new();
-    groups.entry("x").or_default();
-    for e in exports {
-        groups.entry(e.module).or_default().push(e);
-    }
+    let groups = kemi::groups(exports);
     let mut out = String::new();
     out.push_str(
         "---@meta\n\
@@ -37,8 +33,6 @@ pub fn generate_for<'e>(exports: impl Iterator<Item = &'e Export>) -> String {
             let _ = write!(out, "\n---@class KSR.{group}\nKSR.{group} = {{}}\n");
             format!("KSR.{group}")
         };
-        let mut list = list.clone();
-        list.sort_by_key(|e| e.name);
         for e in list {
             out.push('\n');
             if !e.native.is_empty() {

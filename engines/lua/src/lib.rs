@@ -14,7 +14,7 @@
 //! but Lua closures are created once per state and live as long as it. The
 //! context is therefore handed over through a thread-local raw pointer,
 //! set by [`LuaEngine::run`] for the duration of one callback (see
-//! [`CtxGuard`] for the safety argument). A `KSR` function called while no
+//! [`CtxGuard`] for the safety argument; shared with the Python engine). A `KSR` function called while no
 //! callback runs (e.g. at script load time) raises the Lua error
 //! "KSR.x.y called outside a route".
 //!
@@ -27,29 +27,28 @@
 //! script error (see [`RUNNER`] for why not a Rust error).
 //! `KSR.set_drop` sets `stop` but returns 1, so the script goes on.
 
-use std::cell::Cell;
-use std::ffi::c_void;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use mlua::{Function, Lua, MultiValue, Table, Value};
 use switchboard_core::cfg::Config;
-use switchboard_core::engine::{Callback, Engine, EngineFactory, KemiNames, ScriptError};
+use switchboard_core::engine::{Callback, Engine, EngineFactory, ScriptError};
 use switchboard_core::exports::{self, Arg, Export, Param, Ret, RetKind};
+use switchboard_core::kemi::{self, CallbackNames, CtxGuard, Outcome};
 use switchboard_core::route::RouteCtx;
 
-pub mod annotations;
-
 /// The mandatory callback.
-pub const REQUEST_ROUTE: &str = switchboard_core::engine::KSR_REQUEST_ROUTE;
+pub use switchboard_core::kemi::REQUEST_ROUTE;
+
+pub mod annotations;
 
 /// Makes one [`LuaEngine`] per worker thread.
 pub struct LuaFactory {
     script: PathBuf,
     source: Arc<[u8]>,
     exports: Arc<[&'static Export]>,
-    callbacks: Arc<KemiNames>,
+    callbacks: Arc<CallbackNames>,
 }
 
 impl fmt::Debug for LuaFactory {
@@ -64,25 +63,13 @@ impl LuaFactory {
     /// `ksr_request_route`. Errors name the cfg or the script file:line.
     pub fn from_config(config: &Config) -> Result<LuaFactory, String> {
         let cfg = config.path.display();
-        if !config.is_loaded("app_lua") {
-            return Err(format!(
-                "{cfg}: cfgengine \"lua\" needs the app_lua module: add loadmodule \"app_lua.so\""
-            ));
-        }
-        let file = config
-            .modparam("app_lua", "load")
-            .and_then(|v| v.as_str())
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| {
-                format!("{cfg}: cfgengine \"lua\" needs the script: modparam(\"app_lua\", \"load\", \"/path/script.lua\")")
-            })?;
-        let script = config.resolve_path(file);
-        let factory = LuaFactory::new(script, exports::enabled(config), KemiNames::from_config(config))
+        let script = kemi::script_path(config, "lua", "app_lua", &["load"], "lua")?;
+        let factory = LuaFactory::new(script, exports::enabled(config), CallbackNames::from_config(config))
             .map_err(|e| format!("{cfg}: app_lua: {e}"))?;
         Ok(factory)
     }
 
-    fn new(script: PathBuf, exports: Vec<&'static Export>, callbacks: KemiNames) -> Result<LuaFactory, String> {
+    fn new(script: PathBuf, exports: Vec<&'static Export>, callbacks: CallbackNames) -> Result<LuaFactory, String> {
         let source = std::fs::read(&script)
             .map_err(|e| format!("cannot read the Lua script {}: {e}", script.display()))?;
         let factory = LuaFactory {
@@ -139,11 +126,6 @@ impl EngineFactory for LuaFactory {
     fn create(&self, _rank: usize) -> Result<Box<dyn Engine>, String> {
         Ok(Box::new(self.build()?))
     }
-
-    /// Events reach the script only through `kemi.event_route_callback`.
-    fn handles(&self, cb: Callback<'_>) -> bool {
-        !matches!(cb, Callback::Event(_)) || self.callbacks.event.is_some()
-    }
 }
 
 /// One Lua state with the script loaded; owned by one worker thread.
@@ -151,14 +133,10 @@ pub struct LuaEngine {
     lua: Lua,
     /// `RUNNER`: calls a callback under `xpcall`.
     runner: Function,
-    callbacks: Arc<KemiNames>,
+    callbacks: Arc<CallbackNames>,
 }
 
 impl LuaEngine {
-    fn callback_name<'n>(&'n self, cb: Callback<'n>) -> Option<&'n str> {
-        self.callbacks.function(cb)
-    }
-
     fn function(&self, name: &str) -> Option<Function> {
         match self.lua.globals().raw_get::<Value>(name) {
             Ok(Value::Function(f)) => Some(f),
@@ -173,7 +151,7 @@ impl LuaEngine {
 
 impl Engine for LuaEngine {
     fn run(&self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Result<i32, ScriptError> {
-        let Some(func) = self.callback_name(cb).and_then(|n| self.function(n)) else {
+        let Some(func) = self.callbacks.name(cb).and_then(|n| self.function(n)) else {
             return Ok(1);
         };
         let guard = CtxGuard::enter(ctx);
@@ -199,7 +177,7 @@ impl Engine for LuaEngine {
     }
 
     fn has(&self, cb: Callback<'_>) -> bool {
-        self.callback_name(cb).is_some_and(|n| self.has_function(n))
+        self.callbacks.name(cb).is_some_and(|n| self.has_function(n))
     }
 }
 
@@ -218,75 +196,6 @@ fn return_code(v: &Value) -> i32 {
         }
         _ => 1,
     }
-}
-
-// ---------------------------------------------------------------------
-// The current context.
-
-thread_local! {
-    /// The `RouteCtx` of the callback running on this thread, type- and
-    /// lifetime-erased; null when none runs.
-    static CTX: Cell<*mut c_void> = const { Cell::new(std::ptr::null_mut()) };
-    /// Set once a function asked to end the callback (exit/drop): later
-    /// KSR calls in the same callback (after a `pcall` swallowed the
-    /// unwinding) unwind again.
-    static EXITING: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Publishes a `RouteCtx` to the KSR closures for the duration of one
-/// callback.
-///
-/// Safety argument for the raw pointer in [`CTX`]:
-/// - it is set from the `&mut RouteCtx` that [`LuaEngine::run`] holds, and
-///   cleared (restored to the previous value) when the guard drops —
-///   including on unwinding — before `run` returns; the borrow of `ctx`
-///   lasts for the whole guard's life, so the pointee outlives every use;
-/// - `run` does not touch `ctx` while the guard lives: the KSR closures
-///   are the only users of the pointer, one at a time (a closure's
-///   `&mut` ends before it returns to Lua);
-/// - the pointer is thread-local, and a Lua state never leaves the worker
-///   thread that created it (`mlua::Lua` is not `Send` without the `send`
-///   feature), so closures only run on the thread that set it;
-/// - nesting (a function running another callback on this thread) saves
-///   and restores the outer value, so the outer callback sees its own ctx.
-struct CtxGuard<'g> {
-    prev_ctx: *mut c_void,
-    prev_exiting: bool,
-    _borrow: std::marker::PhantomData<&'g mut ()>,
-}
-
-impl<'g> CtxGuard<'g> {
-    fn enter<'a>(ctx: &'g mut RouteCtx<'a>) -> CtxGuard<'g> {
-        let p = ctx as *mut RouteCtx<'a> as *mut c_void;
-        CtxGuard {
-            prev_ctx: CTX.with(|c| c.replace(p)),
-            prev_exiting: EXITING.with(|e| e.replace(false)),
-            _borrow: std::marker::PhantomData,
-        }
-    }
-
-    fn exiting(&self) -> bool {
-        EXITING.with(Cell::get)
-    }
-}
-
-impl Drop for CtxGuard<'_> {
-    fn drop(&mut self) {
-        CTX.with(|c| c.set(self.prev_ctx));
-        EXITING.with(|e| e.set(self.prev_exiting));
-    }
-}
-
-/// Run `f` on the current context, or None outside a callback.
-fn with_ctx<R>(f: impl FnOnce(&mut RouteCtx<'_>) -> R) -> Option<R> {
-    let p = CTX.with(Cell::get);
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: see `CtxGuard`: non-null only while `run` lends its
-    // `&mut RouteCtx` on this thread; no other reference to it is live.
-    let ctx = unsafe { &mut *(p as *mut RouteCtx<'_>) };
-    Some(f(ctx))
 }
 
 /// The value that unwinds a callback after exit/drop. It is raised from
@@ -430,28 +339,13 @@ fn convert(p: Param, v: &Value, pos: usize) -> Result<Conv, String> {
         (Param::Int, Value::Boolean(b)) => Ok(Conv::Int(i64::from(*b))),
         (Param::Int, Value::String(s)) => {
             let s = s.to_string_lossy();
-            let t = s.trim();
-            t.parse::<i64>()
-                .ok()
-                .or_else(|| t.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| f.trunc() as i64))
-                .map(Conv::Int)
-                .ok_or_else(|| format!("argument #{pos} must be an integer, got \"{s}\""))
+            kemi::int_from_text(&s).map(Conv::Int).ok_or_else(|| format!("argument #{pos} must be an integer, got \"{s}\""))
         }
         (Param::Str | Param::Fmt, Value::String(s)) => Ok(Conv::Str(s.to_string_lossy())),
         (Param::Str | Param::Fmt, Value::Integer(i)) => Ok(Conv::Str(i.to_string())),
-        (Param::Str | Param::Fmt, Value::Number(n)) => Ok(Conv::Str(format_number(*n))),
+        (Param::Str | Param::Fmt, Value::Number(n)) => Ok(Conv::Str(kemi::number_text(*n))),
         (Param::Int, other) => Err(format!("argument #{pos} must be an integer, got {}", other.type_name())),
         (Param::Str | Param::Fmt, other) => Err(format!("argument #{pos} must be a string, got {}", other.type_name())),
-    }
-}
-
-/// A float as text: integral values without a fraction ("404", not
-/// "404.0"), others as Rust formats them.
-fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
     }
 }
 
@@ -460,12 +354,7 @@ fn convert_all<'v>(
     args: impl ExactSizeIterator<Item = &'v Value>,
 ) -> Result<Args<Conv>, String> {
     if args.len() != params.len() {
-        return Err(format!(
-            "expects {} argument{}, got {}",
-            params.len(),
-            if params.len() == 1 { "" } else { "s" },
-            args.len()
-        ));
+        return Err(kemi::arity_message(params.len(), args.len()));
     }
     params.iter().zip(args).enumerate().map(|(i, (p, v))| convert(*p, v, i + 1)).collect()
 }
@@ -491,15 +380,6 @@ fn call_export(lua: &Lua, e: &'static Export, args: &MultiValue) -> mlua::Result
 /// Run `e` on the current context with already converted arguments; unwind
 /// when it ended the script.
 fn invoke(lua: &Lua, e: &'static Export, conv: &[Conv]) -> mlua::Result<Value> {
-    if EXITING.with(Cell::get) {
-        // A pcall swallowed the exit: unwind again. Functions without the
-        // wrapper raise a plain error; `run` knows the callback exited.
-        return if e.stops {
-            Ok(exit_sentinel())
-        } else {
-            Err(mlua::Error::RuntimeError("the script already exited".into()))
-        };
-    }
     let argv: Args<Arg<'_>> = conv
         .iter()
         .map(|c| match c {
@@ -507,18 +387,14 @@ fn invoke(lua: &Lua, e: &'static Export, conv: &[Conv]) -> mlua::Result<Value> {
             Conv::Str(s) => Arg::Str(s),
         })
         .collect();
-    let outcome = with_ctx(|ctx| {
-        let (ret, asked) = exports::invoke(e, ctx, &argv);
-        let ends = asked && ret == Ret::Int(0);
-        (ret, ends)
-    });
-    match outcome {
-        None => Err(lua_error(lua, e.stops, format!("KSR.{} called outside a route", e.qualified_name()))),
-        Some((_, true)) => {
-            EXITING.with(|x| x.set(true));
-            Ok(exit_sentinel())
-        }
-        Some((ret, false)) => to_lua(lua, e.ret, ret),
+    match kemi::invoke(e, &argv) {
+        Outcome::Done(ret) => to_lua(lua, e.ret, ret),
+        Outcome::Exit => Ok(exit_sentinel()),
+        // A pcall swallowed the exit: unwind again. Functions without the
+        // wrapper raise a plain error; `run` knows the callback exited.
+        Outcome::AlreadyExited if e.stops => Ok(exit_sentinel()),
+        Outcome::AlreadyExited => Err(mlua::Error::RuntimeError("the script already exited".into())),
+        Outcome::Outside => Err(lua_error(lua, e.stops, kemi::outside_message(e))),
     }
 }
 
@@ -530,14 +406,7 @@ fn modf(lua: &Lua, exports: &[&'static Export], args: &MultiValue) -> mlua::Resu
         _ => return Err(lua_error(lua, true, "KSR.x.modf: argument #1 must be the function name".into())),
     };
     let rest: Vec<Value> = args.cloned().collect();
-    let Some(e) = exports.iter().find(|e| e.native.contains(&name.as_str()) && e.params.len() == rest.len())
-    else {
-        return Err(lua_error(
-            lua,
-            true,
-            format!("KSR.x.modf: no function {name}() with {} parameter(s) is available", rest.len()),
-        ));
-    };
+    let e = kemi::modf_lookup(exports, &name, rest.len()).map_err(|m| lua_error(lua, true, m))?;
     let conv = convert_all(e.params, rest.iter()).map_err(|m| lua_error(lua, true, format!("KSR.x.modf(\"{name}\"): {m}")))?;
     // modf gives back a return code.
     match invoke(lua, e, &conv)? {

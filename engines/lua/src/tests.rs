@@ -1,47 +1,27 @@
-use std::path::PathBuf;
-
-use bytes::Bytes;
-use switchboard_core::cfg::{self, LoadOptions};
-use switchboard_core::myself::Myself;
-use switchboard_core::route::{RouteType, Shared, Stop, Vars};
-use switchboard_core::transport::{Protocol, ReceiveInfo};
+use switchboard_core::kemi::testing::{self, ScriptDir, INVITE};
+use switchboard_core::route::Stop;
 
 use super::*;
 
 /// A temporary directory with a cfg loading app_lua and the given script.
-struct Fixture {
-    dir: PathBuf,
+fn fixture(script: &str) -> ScriptDir {
+    fixture_with_cfg(script, "")
 }
 
-impl Fixture {
-    fn new(script: &str) -> Fixture {
-        Fixture::with_cfg(script, "")
-    }
+fn fixture_with_cfg(script: &str, extra_cfg: &str) -> ScriptDir {
+    ScriptDir::new(
+        "script.lua",
+        script,
+        &format!("loadmodule \"app_lua.so\"\nmodparam(\"app_lua\", \"load\", \"script.lua\")\n{extra_cfg}\ncfgengine \"lua\""),
+    )
+}
 
-    fn with_cfg(script: &str, extra_cfg: &str) -> Fixture {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "sb-lua-unit-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("script.lua"), script).unwrap();
-        std::fs::write(
-            dir.join("kamailio.cfg"),
-            format!(
-                "#!KAMAILIO\nloadmodule \"app_lua.so\"\nmodparam(\"app_lua\", \"load\", \"script.lua\")\n{extra_cfg}\ncfgengine \"lua\"\n"
-            ),
-        )
-        .unwrap();
-        Fixture { dir }
-    }
+trait Fixture {
+    fn factory(&self) -> Result<LuaFactory, String>;
+    fn engine(&self) -> LuaEngine;
+}
 
-    fn config(&self) -> Config {
-        cfg::load(&self.dir.join("kamailio.cfg"), &LoadOptions::default()).unwrap()
-    }
-
+impl Fixture for ScriptDir {
     fn factory(&self) -> Result<LuaFactory, String> {
         LuaFactory::from_config(&self.config())
     }
@@ -49,46 +29,12 @@ impl Fixture {
     fn engine(&self) -> LuaEngine {
         self.factory().unwrap().build().unwrap()
     }
-
-    fn script(&self) -> String {
-        self.dir.join("script.lua").display().to_string()
-    }
 }
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn shared() -> Shared {
-    Shared::bare(Myself::default())
-}
-
-const INVITE: &str = "INVITE sip:bob@example.com SIP/2.0\r\n\
-    Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK1\r\n\
-    Max-Forwards: 70\r\n\
-    From: <sip:alice@example.com>;tag=1\r\n\
-    To: <sip:bob@example.com>\r\n\
-    Call-ID: c1@127.0.0.1\r\n\
-    CSeq: 1 INVITE\r\n\
-    Content-Length: 0\r\n\r\n";
 
 /// Run `cb` of `engine` on an INVITE; returns the result and the ctx's
 /// flags and stop.
 fn run(engine: &LuaEngine, cb: Callback<'_>) -> (Result<i32, ScriptError>, u64, Stop) {
-    let shared = shared();
-    let mut vars = Vars::new();
-    let msg = switchboard_core::sip::parse(Bytes::from_static(INVITE.as_bytes())).unwrap();
-    let info = ReceiveInfo {
-        proto: Protocol::Udp,
-        src: "127.0.0.1:5070".parse().unwrap(),
-        local: "127.0.0.1:5060".parse().unwrap(),
-        conn_id: None,
-    };
-    let mut ctx = RouteCtx::new(&shared, RouteType::Request, msg, info, &mut vars);
-    let r = engine.run(cb, &mut ctx);
-    (r, ctx.flags, ctx.stop)
+    testing::run(engine, cb, INVITE)
 }
 
 fn global_int(e: &LuaEngine, name: &str) -> Option<i64> {
@@ -148,7 +94,7 @@ fn groups(e: &LuaEngine) -> Vec<String> {
 
 #[test]
 fn ksr_has_core_functions_and_x() {
-    let fx = Fixture::new("function ksr_request_route() end\n");
+    let fx = fixture("function ksr_request_route() end\n");
     let e = fx.engine();
     let ok: bool = e
         .lua
@@ -160,7 +106,7 @@ fn ksr_has_core_functions_and_x() {
 
 #[test]
 fn every_ksr_group_is_an_enabled_export_group() {
-    let fx = Fixture::new("function ksr_request_route() end\n");
+    let fx = fixture("function ksr_request_route() end\n");
     let config = fx.config();
     let enabled = exports::enabled(&config);
     let e = fx.engine();
@@ -190,33 +136,33 @@ fn every_ksr_group_is_an_enabled_export_group() {
 
 #[test]
 fn syntax_error_names_file_and_line() {
-    let fx = Fixture::new("function ksr_request_route()\n  local x = \nend\n");
+    let fx = fixture("function ksr_request_route()\n  local x = \nend\n");
     let e = fx.factory().unwrap_err();
     assert!(e.contains(&format!("{}:3:", fx.script())), "{e}");
 }
 
 #[test]
 fn missing_request_route_fails() {
-    let fx = Fixture::new("function other() end\n");
+    let fx = fixture("function other() end\n");
     let e = fx.factory().unwrap_err();
     assert!(e.contains("ksr_request_route"), "{e}");
 }
 
 #[test]
 fn missing_script_or_module_fails_naming_the_cfg() {
-    let fx = Fixture::new("function ksr_request_route() end\n");
-    std::fs::remove_file(fx.dir.join("script.lua")).unwrap();
+    let fx = fixture("function ksr_request_route() end\n");
+    std::fs::remove_file(fx.path().join("script.lua")).unwrap();
     let e = fx.factory().unwrap_err();
     assert!(e.contains("kamailio.cfg") && e.contains("script.lua"), "{e}");
 
-    std::fs::write(fx.dir.join("kamailio.cfg"), "#!KAMAILIO\ncfgengine \"lua\"\n").unwrap();
+    std::fs::write(fx.path().join("kamailio.cfg"), "#!KAMAILIO\ncfgengine \"lua\"\n").unwrap();
     let e = fx.factory().unwrap_err();
     assert!(e.contains("kamailio.cfg") && e.contains("app_lua"), "{e}");
 }
 
 #[test]
 fn ksr_call_at_load_time_is_an_error() {
-    let fx = Fixture::new("KSR.info('hello')\nfunction ksr_request_route() end\n");
+    let fx = fixture("KSR.info('hello')\nfunction ksr_request_route() end\n");
     let e = fx.factory().unwrap_err();
     assert!(e.contains("KSR.info called outside a route"), "{e}");
     assert!(e.contains(&format!("{}:1:", fx.script())), "{e}");
@@ -226,7 +172,7 @@ fn ksr_call_at_load_time_is_an_error() {
 
 #[test]
 fn flags_within_one_callback() {
-    let fx = Fixture::new(
+    let fx = fixture(
         "function ksr_request_route()\n  KSR.setflag(3)\n  if KSR.isflagset(3) then seen = 1 end\n  if not KSR.isflagset('4') then notfour = 1 end\n  if KSR.is_INVITE() and not KSR.is_BYE() then invite = 1 end\nend\n",
     );
     let e = fx.engine();
@@ -241,7 +187,7 @@ fn flags_within_one_callback() {
 
 #[test]
 fn return_value_is_the_code() {
-    let fx = Fixture::new(
+    let fx = fixture(
         "function ksr_request_route() return 5 end\nfunction f2() return -2.7 end\nfunction f3() return false end\n",
     );
     let e = fx.engine();
@@ -257,7 +203,7 @@ fn return_value_is_the_code() {
 
 #[test]
 fn exit_unwinds_the_callback() {
-    let fx = Fixture::new(
+    let fx = fixture(
         "function ksr_request_route()\n  before = 1\n  KSR.x.exit()\n  after = 1\nend\n\
          function caught()\n  pcall(KSR.x.exit)\n  KSR.setflag(1)\n  after2 = 1\nend\n\
          function dropper()\n  KSR.x.drop()\n  after3 = 1\nend\n\
@@ -288,14 +234,14 @@ fn exit_unwinds_the_callback() {
     assert_eq!(global_int(&e, "after4"), Some(1));
 
     // The next callback starts afresh.
-    let fx2 = Fixture::new("function ksr_request_route() KSR.setflag(2) end\n");
+    let fx2 = fixture("function ksr_request_route() KSR.setflag(2) end\n");
     let e2 = fx2.engine();
     assert_eq!(run(&e2, Callback::Request).1, 1 << 2);
 }
 
 #[test]
 fn runtime_error_carries_file_and_line() {
-    let fx = Fixture::new(
+    let fx = fixture(
         "local function inner()\n  error('boom')\nend\nfunction ksr_request_route()\n  inner()\nend\n\
          function badarg()\n  KSR.setflag()\nend\nfunction badarg2()\n  KSR.setflag('x')\nend\n\
          function nilcall()\n  local t = nil\n  return t.x\nend\n",
@@ -317,7 +263,7 @@ fn runtime_error_carries_file_and_line() {
 
 #[test]
 fn os_exit_is_an_error_not_an_exit() {
-    let fx = Fixture::new("function ksr_request_route()\n  os.exit(1)\nend\n");
+    let fx = fixture("function ksr_request_route()\n  os.exit(1)\nend\n");
     let e = fx.engine();
     let msg = run(&e, Callback::Request).0.unwrap_err().message;
     assert!(msg.contains(&format!("{}:2: os.exit() is disabled", fx.script())), "{msg}");
@@ -327,7 +273,7 @@ fn os_exit_is_an_error_not_an_exit() {
 
 #[test]
 fn event_callback_gets_the_event_name() {
-    let fx = Fixture::with_cfg(
+    let fx = fixture_with_cfg(
         "function ksr_request_route() end\nfunction ev(name) last_event = name end\n",
         "kemi.event_route_callback=\"ev\"\nkemi.reply_route_callback=\"none\"",
     );
@@ -338,7 +284,7 @@ fn event_callback_gets_the_event_name() {
     assert_eq!(v, "core:worker-one-init");
 
     // Without the param there is no event callback.
-    let fx2 = Fixture::new("function ksr_request_route() end\nfunction ksr_reply_route() end\n");
+    let fx2 = fixture("function ksr_request_route() end\nfunction ksr_reply_route() end\n");
     let e2 = fx2.engine();
     assert!(!e2.has(Callback::Event("x")));
     assert!(e2.has(Callback::Reply));
@@ -346,7 +292,7 @@ fn event_callback_gets_the_event_name() {
 
 #[test]
 fn reply_callback_can_be_disabled() {
-    let fx = Fixture::with_cfg(
+    let fx = fixture_with_cfg(
         "function ksr_request_route() end\nfunction ksr_reply_route() replied = 1 end\n",
         "kemi.reply_route_callback=\"none\"",
     );
@@ -358,7 +304,7 @@ fn reply_callback_can_be_disabled() {
 
 #[test]
 fn modf_calls_by_native_name() {
-    let fx = Fixture::new(
+    let fx = fixture(
         "function ksr_request_route()\n  rc = KSR.x.modf('setflag', '6')\n  rc2 = KSR.x.modf('isflagset', 6)\nend\n\
          function missing()\n  KSR.x.modf('no_such_fn', 'a')\nend\n",
     );
@@ -374,7 +320,7 @@ fn modf_calls_by_native_name() {
 
 #[test]
 fn erroring_every_time_does_not_grow_memory() {
-    let fx = Fixture::new(
+    let fx = fixture(
         "function ksr_request_route()\n  local t = {}\n  for i = 1, 50 do t[i] = string.rep('x', 100) end\n  error('always ' .. #t)\nend\n",
     );
     let e = fx.engine();
@@ -393,8 +339,8 @@ fn erroring_every_time_does_not_grow_memory() {
 
 #[test]
 fn script_can_require_a_helper_beside_it() {
-    let fx = Fixture::new("local h = require('helper')\nfunction ksr_request_route() value = h.v end\n");
-    std::fs::write(fx.dir.join("helper.lua"), "return { v = 9 }\n").unwrap();
+    let fx = fixture("local h = require('helper')\nfunction ksr_request_route() value = h.v end\n");
+    std::fs::write(fx.path().join("helper.lua"), "return { v = 9 }\n").unwrap();
     let e = fx.engine();
     run(&e, Callback::Request).0.unwrap();
     assert_eq!(global_int(&e, "value"), Some(9));

@@ -34,7 +34,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use switchboard_core::cfg::{Config, Value};
-use switchboard_core::engine::{Callback, Engine, EngineFactory, KemiNames, ScriptError};
+use switchboard_core::engine::{Callback, Engine, EngineFactory, ScriptError};
+use switchboard_core::kemi::CallbackNames;
 use switchboard_core::exports::{self, Export};
 use switchboard_core::route::RouteCtx;
 
@@ -260,7 +261,7 @@ fn perl_exec(ctx: &mut RouteCtx<'_>, func: &str, param: Option<&str>, pass_msg: 
 
 /// `cfgengine "perl"`: KEMI callbacks in the app_perl script.
 pub struct PerlKemiFactory {
-    names: std::sync::Arc<KemiNames>,
+    names: std::sync::Arc<CallbackNames>,
 }
 
 impl PerlKemiFactory {
@@ -271,10 +272,10 @@ impl PerlKemiFactory {
         let s = settings().expect("set up");
         let it = s.build().map_err(|e| format!("{}: {e}", s.script.display()))?;
         it.enter();
-        if !it.has_sub(switchboard_core::engine::KSR_REQUEST_ROUTE) {
+        if !it.has_sub(switchboard_core::kemi::REQUEST_ROUTE) {
             return Err(format!("{}: cfgengine \"perl\" needs a sub ksr_request_route", s.script.display()));
         }
-        Ok(PerlKemiFactory { names: std::sync::Arc::new(KemiNames::from_config(config)) })
+        Ok(PerlKemiFactory { names: std::sync::Arc::new(CallbackNames::from_config(config)) })
     }
 }
 
@@ -286,18 +287,18 @@ impl EngineFactory for PerlKemiFactory {
         Ok(Box::new(PerlKemiEngine { names: self.names.clone() }))
     }
     fn handles(&self, cb: Callback<'_>) -> bool {
-        self.names.function(cb).is_some()
+        self.names.name(cb).is_some()
     }
 }
 
 /// A handle on this thread's interpreter for KEMI callbacks.
 pub struct PerlKemiEngine {
-    names: std::sync::Arc<KemiNames>,
+    names: std::sync::Arc<CallbackNames>,
 }
 
 impl Engine for PerlKemiEngine {
     fn run(&self, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> Result<i32, ScriptError> {
-        let Some(func) = self.names.function(cb) else { return Ok(1) };
+        let Some(func) = self.names.name(cb) else { return Ok(1) };
         let func = format!("main::{func}");
         let entered = Entered::new(ctx);
         let outcome = with_interp(|it| {
@@ -320,7 +321,7 @@ impl Engine for PerlKemiEngine {
     }
 
     fn has(&self, cb: Callback<'_>) -> bool {
-        let Some(func) = self.names.function(cb) else { return false };
+        let Some(func) = self.names.name(cb) else { return false };
         run_on_interp(false, |it| it.has_sub(&format!("main::{func}"))).unwrap_or(false)
     }
 }
