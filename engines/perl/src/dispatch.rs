@@ -15,7 +15,7 @@ use switchboard_core::pv;
 use switchboard_core::route::{Avps, RouteCtx, Value};
 use switchboard_core::sip::Uri;
 
-use crate::ffi::{self, SbRet, SbVal, KIND_INT, KIND_OBJ, KIND_STR, KIND_UNDEF};
+use crate::ffi::{self, SbRet, SbVal, KIND_INT, KIND_OBJ, KIND_STR};
 use crate::interp::EXIT_MARK;
 
 thread_local! {
@@ -42,7 +42,7 @@ impl Entered {
         });
         // SAFETY: the pointer is only used while this guard lives, which
         // is within the caller's borrow of ctx.
-        let p = ctx as *mut RouteCtx<'_> as *mut RouteCtx<'static>;
+        let p = (ctx as *mut RouteCtx<'_>).cast::<RouteCtx<'static>>();
         let prev = (CURRENT.with(|c| c.replace(p)), HANDLE.with(|h| h.replace(handle)));
         Entered { prev, handle }
     }
@@ -241,8 +241,12 @@ pub fn subs(ksr: &[&'static Export]) -> Vec<(String, i32)> {
 
 /// Called by the glue's XSUB. Never unwinds: errors go back as text and
 /// the glue croaks with them.
+///
+/// # Safety
+/// Only the glue calls it: `args` points at `argc` values that live for
+/// the call, `ret` at the glue's result collector.
 #[unsafe(no_mangle)]
-pub extern "C" fn sb_rust_dispatch(op: c_int, want_list: c_int, argc: c_int, args: *const SbVal, ret: *mut SbRet) {
+pub unsafe extern "C" fn sb_rust_dispatch(op: c_int, want_list: c_int, argc: c_int, args: *const SbVal, ret: *mut SbRet) {
     let vals: &[SbVal] = if argc <= 0 || args.is_null() { &[] } else { unsafe { std::slice::from_raw_parts(args, argc as usize) } };
     let args: Vec<Arg2<'_>> = vals
         .iter()
@@ -250,7 +254,7 @@ pub extern "C" fn sb_rust_dispatch(op: c_int, want_list: c_int, argc: c_int, arg
             KIND_INT => Arg2::Int(v.i),
             KIND_STR => Arg2::Str(unsafe { v.text() }),
             KIND_OBJ => Arg2::Obj(v.handle),
-            KIND_UNDEF | _ => Arg2::Undef,
+            _ => Arg2::Undef, // ffi::KIND_UNDEF
         })
         .collect();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
