@@ -62,8 +62,59 @@ impl UdpListener {
     }
 }
 
-/// `recv_lock`: the socket's workers take turns in `recv_from` and mark
-/// their arrival ticket before letting the next one in (see `arrival`).
+/// Waits for a socket to be readable, waking one waiting worker per
+/// datagram (EPOLLEXCLUSIVE), not all of them.
+struct Readiness {
+    ep: libc::c_int,
+}
+
+impl Readiness {
+    fn new(sock: &UdpSocket) -> io::Result<Readiness> {
+        use std::os::fd::AsRawFd;
+        // SAFETY: plain syscalls on descriptors we own.
+        let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if ep < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let mut ev = libc::epoll_event { events: (libc::EPOLLIN | libc::EPOLLEXCLUSIVE) as u32, u64: 0 };
+        if unsafe { libc::epoll_ctl(ep, libc::EPOLL_CTL_ADD, sock.as_raw_fd(), &mut ev) } < 0 {
+            let e = io::Error::last_os_error();
+            unsafe { libc::close(ep) };
+            return Err(e);
+        }
+        Ok(Readiness { ep })
+    }
+
+    /// Block until readable or `timeout`.
+    fn wait(&self, timeout: Duration) {
+        let mut ev = libc::epoll_event { events: 0, u64: 0 };
+        // SAFETY: one event slot, ours.
+        unsafe { libc::epoll_wait(self.ep, &mut ev, 1, timeout.as_millis() as libc::c_int) };
+    }
+}
+
+impl Drop for Readiness {
+    fn drop(&mut self) {
+        unsafe { libc::close(self.ep) };
+    }
+}
+
+/// Receive one datagram if one is queued (never blocks).
+fn recv_now(sock: &UdpSocket, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+    let s = socket2::SockRef::from(sock);
+    // SAFETY: recv only writes initialised bytes into the buffer it is given.
+    let uninit = unsafe { &mut *(buf as *mut [u8] as *mut [std::mem::MaybeUninit<u8>]) };
+    let (n, addr) = s.recv_from_with_flags(uninit, libc::MSG_DONTWAIT)?;
+    let addr = addr.as_socket().ok_or_else(|| io::Error::other("datagram from a non-IP address"))?;
+    Ok((n, addr))
+}
+
+/// A socket's workers wait for it to be readable (one is woken per
+/// datagram, as Kamailio's processes each blocking in recvfrom on one
+/// socket), then receive under `recv_lock` and mark their arrival ticket
+/// before letting the next one in (see `arrival`): the lock is only ever
+/// contended when two datagrams arrive together, so a message costs one
+/// wake-up, not a hand-off of the receive turn to a parked thread.
 pub(crate) fn worker(
     t: Arc<Transports>,
     handler: Arc<dyn Handler>,
@@ -74,10 +125,18 @@ pub(crate) fn worker(
     let max = t.cfg.max_msg_size;
     // one byte more than the limit: a datagram filling it is too big
     let mut buf = vec![0u8; max + 1];
+    let ready = match Readiness::new(&sock) {
+        Ok(r) => r,
+        Err(e) => {
+            warn!("udp:{local}: epoll unavailable ({e}); this worker stops");
+            return;
+        }
+    };
     loop {
+        ready.wait(RECV_TIMEOUT);
         let received = {
             let _turn = recv_lock.lock().unwrap_or_else(|e| e.into_inner());
-            let r = sock.recv_from(&mut buf);
+            let r = recv_now(&sock, &mut buf);
             if r.is_ok() {
                 t.arrival.mark();
             }
