@@ -1,7 +1,8 @@
-//! Cost of one routing callback through the Lua, Python and native
-//! engines: build the routing context over a parsed INVITE, run the
-//! request route, which makes the calls a typical script makes (the same
-//! seven in every language), and ends with exit. `python/ksr_calls_1000` against `python/loop_1000`
+//! Cost of one routing callback through the Lua, Python, native and Perl
+//! (app_perl: a native block calling perl_exec) engines: build the
+//! routing context over a parsed INVITE, run the request route, which
+//! makes the calls a typical script makes (the same seven in every
+//! language), and ends with exit. `python/ksr_calls_1000` against `python/loop_1000`
 //! gives the cost of one KSR call from Python.
 
 use std::hint::black_box;
@@ -90,6 +91,27 @@ request_route {
 route[noop] { return 1; }
 "#;
 
+const PERL_CFG: &str = r#"
+loadmodule "app_perl.so"
+modparam("app_perl", "filename", "s.pl")
+request_route { perl_exec("route"); exit; }
+route[noop] { perl_exec("noop"); }
+"#;
+
+const PERL_SCRIPT: &str = r#"
+sub noop { return 1; }
+sub route {
+    my $m = shift;
+    return -1 if $m->mf_process_maxfwd_header("10") < 0;
+    my $method = $m->getMethod();
+    return 1 if $method eq "CANCEL";
+    return 1 if $m->has_totag() > 0;
+    $m->setFlag(1) if $method eq "INVITE";
+    $m->setdsturi("sip:127.0.0.1:5090") if $m->pseudoVar('$rU') eq "bob";
+    return 1;
+}
+"#;
+
 const MODULES: &str = "listen=udp:127.0.0.1:0\nloadmodule \"maxfwd.so\"\nloadmodule \"siputils.so\"\nloadmodule \"pv.so\"\n";
 
 /// Run `cb` of `engine` on a fresh context over the INVITE, in a loop.
@@ -142,6 +164,16 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("native");
     bench_callback(&mut g, "empty_callback", &*engine, Callback::Named("noop"));
     bench_callback(&mut g, "request_route_7_calls", &*engine, Callback::Request);
+    g.finish();
+
+    std::fs::write(dir.join("s.pl"), PERL_SCRIPT).unwrap();
+    std::fs::write(dir.join("perl.cfg"), format!("{MODULES}{PERL_CFG}")).unwrap();
+    let config = cfg::load(&dir.join("perl.cfg"), &LoadOptions::default()).unwrap();
+    switchboard_perl::setup(&config).unwrap();
+    let engine = NativeFactory::from_config(&config).unwrap().create(1).unwrap();
+    let mut g = c.benchmark_group("perl");
+    bench_callback(&mut g, "empty_perl_exec", &*engine, Callback::Named("noop"));
+    bench_callback(&mut g, "perl_exec_7_calls", &*engine, Callback::Request);
     g.finish();
 
     let config = cfg::load(&dir.join("p.cfg"), &LoadOptions::default()).unwrap();

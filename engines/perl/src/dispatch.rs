@@ -343,10 +343,7 @@ fn flag(a: &[Arg2<'_>], func: &str) -> R {
 /// `moduleFunction(name, args...)`: any export by its cfg name, with any
 /// number of parameters, converted to the declared types.
 fn module_function(c: &mut RouteCtx<'_>, name: &str, args: &[Arg2<'_>]) -> R {
-    let e = exports::all()
-        .filter(|e| e.native.contains(&name) && e.params.len() == args.len())
-        .find(|e| crate::enabled(e))
-        .ok_or_else(|| format!("moduleFunction: no function {name}() with {} parameter(s) is available", args.len()))?;
+    let e = crate::native_export(name, args.len()).ok_or_else(|| format!("moduleFunction: no function {name}() with {} parameter(s) is available", args.len()))?;
     let strs: Vec<String> = args.iter().map(Arg2::text).collect();
     let mut argv: Vec<Arg<'_>> = Vec::with_capacity(args.len());
     for (i, (p, a)) in e.params.iter().zip(args).enumerate() {

@@ -59,7 +59,8 @@ pub struct Settings {
     /// @INC additions, in order: modpath dirs, then perl-lib.
     pub inc: Vec<String>,
     pub destroy_func: Option<String>,
-    exports: Vec<&'static Export>,
+    /// moduleFunction's view: the cfg's functions by (native name, arity).
+    by_native: std::collections::HashMap<(&'static str, usize), &'static Export>,
     subs: Vec<(String, i32)>,
 }
 
@@ -101,6 +102,12 @@ impl Settings {
         inc.push(default_perl_lib().display().to_string());
         let exports = exports::enabled(config);
         let subs = dispatch::subs(&exports);
+        let mut by_native = std::collections::HashMap::new();
+        for e in &exports {
+            for n in e.native {
+                by_native.entry((*n, e.params.len())).or_insert(*e);
+            }
+        }
         // Absolute: Perl's `do FILE` searches @INC for a relative path.
         let script = config.resolve_path(script);
         let script = std::path::absolute(&script).unwrap_or(script);
@@ -108,7 +115,7 @@ impl Settings {
             script,
             inc,
             destroy_func: str_param(config, "perl_destroy_func").map(str::to_string),
-            exports,
+            by_native,
             subs,
         })
     }
@@ -122,9 +129,9 @@ fn settings() -> Option<&'static Settings> {
     SETTINGS.get()
 }
 
-/// Is `e` provided by the cfg's modules (moduleFunction's view)?
-pub(crate) fn enabled(e: &Export) -> bool {
-    settings().is_some_and(|s| s.exports.iter().any(|x| std::ptr::eq(*x, e)))
+/// The cfg function `name` taking `arity` parameters (moduleFunction).
+pub(crate) fn native_export(name: &str, arity: usize) -> Option<&'static Export> {
+    settings()?.by_native.get(&(name, arity)).copied()
 }
 
 /// Set up app_perl from the cfg: check the script loads (a broken script
