@@ -13,6 +13,7 @@ pub mod modules;
 pub mod myself;
 pub mod pv;
 pub mod route;
+pub mod rpc;
 pub mod server;
 pub mod sip;
 pub mod tm;

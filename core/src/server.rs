@@ -34,6 +34,8 @@ pub struct Server {
     runtime: Option<tokio::runtime::Runtime>,
     transports: Arc<Transports>,
     shared: Arc<Shared>,
+    /// The jsonrpcs control interface, when the cfg loads it.
+    rpc: crate::rpc::transport::RpcTransports,
 }
 
 impl Server {
@@ -50,6 +52,8 @@ impl Server {
             .build()
             .map_err(|e| format!("cannot start the I/O runtime: {e}"))?;
         let listens = listen_sockets(config)?;
+        let rpc_settings = crate::rpc::transport::RpcSettings::from_config(config)?;
+        crate::rpc::commands::mark_started();
         let shared = Arc::new(Shared {
             transports: OnceLock::new(),
             max_msg_size: g.max_msg_size as usize,
@@ -85,8 +89,16 @@ impl Server {
         };
         shared.myself.set_bound(&transports.local_addrs());
         let _ = shared.transports.set(transports.clone());
+        let rpc = match rpc_settings.map(|s| crate::rpc::transport::start(&s, &shared)).transpose() {
+            Ok(r) => r.unwrap_or_default(),
+            Err(e) => {
+                transports.shutdown();
+                shared.tm.stop();
+                return Err(e);
+            }
+        };
         raise_event(&shared, WORKER_ONE_INIT);
-        Ok(Server { runtime: Some(runtime), transports, shared })
+        Ok(Server { runtime: Some(runtime), transports, shared, rpc })
     }
 
     pub fn local_addrs(&self) -> Vec<(Protocol, SocketAddr)> {
@@ -113,6 +125,7 @@ impl Server {
     }
 
     pub fn shutdown(mut self) {
+        self.rpc.stop();
         self.transports.shutdown();
         self.shared.tm.stop();
         if let Some(rt) = self.runtime.take() {

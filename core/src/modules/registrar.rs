@@ -212,7 +212,7 @@ fn aor_parts(uri: &str) -> Option<(String, String)> {
 }
 
 /// The AoR key of `uri` per use_domain; None when unusable.
-fn aor_key(ul: &Usrloc, uri: &str) -> Option<(String, String, String)> {
+pub(crate) fn aor_key(ul: &Usrloc, uri: &str) -> Option<(String, String, String)> {
     let (user, host) = aor_parts(uri)?;
     if user.is_empty() && !ul.settings.use_domain {
         return None;

@@ -6,7 +6,7 @@
 //!   time this table was written; each module's issue flips its entry).
 //! * [`ModuleStatus::Planned`] — part of switchboard's scope and being
 //!   implemented (sl, tm, rr, registrar, auth, msilo, the script engines,
-//!   the db drivers, jsonrpcs, ...). Loading one works; its functions may
+//!   the db drivers, ...). Loading one works; its functions may
 //!   not exist yet.
 //! * [`ModuleStatus::Inactive`] — a Kamailio module that switchboard accepts
 //!   in `loadmodule` but does not implement (acc, nathelper, dispatcher,
@@ -513,7 +513,7 @@ pub static MODULES: &[ModuleDef] = &[
     m!("db_sqlite", Planned, DB_SQLITE),
     m!("db_postgres", Planned, DB_POSTGRES),
     m!("db_mysql", Planned, DB_MYSQL),
-    m!("jsonrpcs", Planned, JSONRPCS),
+    m!("jsonrpcs", Active, JSONRPCS),
     // --- known to Kamailio, accepted, not active here ---
     m!("acc", Inactive, ACC),
     m!("nathelper", Inactive, NATHELPER),

@@ -23,9 +23,9 @@
 //! - `die` / syntax errors: logged with Perl's message (file and line);
 //!   the call returns -1. `warn` goes to the log. `exit()` is disabled.
 //!
-//! There is no control interface (RPC) in switchboard yet: the
-//! `app_perl.set_reset_cycles` / `get_reset_cycles` commands are
-//! [`set_reset_cycles`] / [`reset_cycles`].
+//! - RPC (jsonrpcs): [`setup`] registers `app_perl.set_reset_cycles <int>`
+//!   and `app_perl.get_reset_cycles`, which call [`set_reset_cycles`] /
+//!   [`reset_cycles`].
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -146,7 +146,22 @@ pub fn setup(config: &Config) -> Result<(), String> {
         return Err("app_perl is already set up".into());
     }
     switchboard_core::modules::app_perl::install(perl_exec);
+    register_rpc();
     Ok(())
+}
+
+/// The app_perl RPC commands.
+fn register_rpc() {
+    use switchboard_core::rpc::{self, Value};
+    rpc::register(
+        "app_perl.set_reset_cycles",
+        "Sets reset_cycles: app_perl.set_reset_cycles <int> (0 = never reset).",
+        |_, params| {
+            set_reset_cycles(rpc::commands::non_negative(params, "reset_cycles")?);
+            Ok(Value::Null)
+        },
+    );
+    rpc::register("app_perl.get_reset_cycles", "Returns reset_cycles.", |_, _| Ok(reset_cycles().into()));
 }
 
 /// `app_perl.set_reset_cycles N` (0 = never).

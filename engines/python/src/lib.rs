@@ -140,8 +140,17 @@ impl PythonFactory {
             child_init: param("child_init_method").unwrap_or(CHILD_INIT).to_string(),
             callbacks: CallbackNames::from_config(config),
         };
-        PythonFactory::new(settings, &exports::enabled(config), fake)
-            .map_err(|e| format!("{cfg}: app_python3: {e}"))
+        let factory = PythonFactory::new(settings, &exports::enabled(config), fake)
+            .map_err(|e| format!("{cfg}: app_python3: {e}"))?;
+        switchboard_core::rpc::register(
+            "app_python.reload",
+            "Reloads the Python script in every worker (before its next message).",
+            |_, _| {
+                request_reload();
+                Ok(switchboard_core::rpc::Value::Null)
+            },
+        );
+        Ok(factory)
     }
 
     fn new(
