@@ -1,0 +1,196 @@
+//! The jsonrpcs control interface on the running server: JSON-RPC over
+//! the Unix datagram socket (listMethods, core.version, ul.dump after a
+//! REGISTER, parse error, unknown method), app_perl's reset_cycles
+//! commands on a cfg loading app_perl, and the FIFO transport.
+
+mod support;
+
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::ua::{Proto, Ua};
+use support::*;
+
+const T: Duration = Duration::from_secs(5);
+
+/// A cfg (with `DIR` replaced by `dir`) written to `dir` and run.
+fn run_in(dir: &TempDir, cfg: &str) -> Switchboard {
+    let path = dir.path().join("kamailio.cfg");
+    std::fs::write(&path, cfg.replace("DIR", &dir.path().display().to_string())).unwrap();
+    Switchboard::run(&path, &[])
+}
+
+/// A datagram client bound to its own path (the server answers there).
+struct RpcClient {
+    sock: UnixDatagram,
+    server: PathBuf,
+    next_id: u64,
+}
+
+impl RpcClient {
+    fn new(dir: &Path, server: &Path) -> RpcClient {
+        let sock = UnixDatagram::bind(dir.join("client.sock")).unwrap();
+        sock.set_read_timeout(Some(T)).unwrap();
+        RpcClient { sock, server: server.to_path_buf(), next_id: 1 }
+    }
+
+    fn raw(&self, req: &[u8]) -> Value {
+        self.sock.send_to(req, &self.server).unwrap();
+        let mut buf = vec![0u8; 65536];
+        let n = self.sock.recv(&mut buf).expect("a response datagram");
+        serde_json::from_slice(&buf[..n]).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&buf[..n])))
+    }
+
+    /// Call `method`; the whole response (checked for the id echo).
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let r = self.raw(json!({"jsonrpc": "2.0", "method": method, "params": params, "id": id}).to_string().as_bytes());
+        assert_eq!(r["id"], id, "{r}");
+        r
+    }
+
+    fn result(&mut self, method: &str, params: Value) -> Value {
+        let r = self.call(method, params);
+        assert!(r.get("error").is_none(), "{method}: {r}");
+        r["result"].clone()
+    }
+}
+
+const REGISTRAR_CFG: &str = r#"#!KAMAILIO
+listen=udp:127.0.0.1:0
+children=1
+debug=2
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "jsonrpcs.so"
+modparam("jsonrpcs", "dgram_socket", "DIR/rpc.sock")
+modparam("jsonrpcs", "fifo_name", "DIR/rpc.fifo")
+modparam("jsonrpcs", "fifo_reply_dir", "DIR")
+
+request_route {
+	if ($rm == "REGISTER") {
+		save("location");
+		exit;
+	}
+	sl_send_reply("404", "Not here");
+}
+"#;
+
+#[test]
+fn datagram_rpc_lists_methods_dumps_location_and_reports_errors() {
+    let dir = TempDir::new();
+    let sb = run_in(&dir, REGISTRAR_CFG);
+    let mut rpc = RpcClient::new(dir.path(), &dir.path().join("rpc.sock"));
+
+    let methods = rpc.result("system.listMethods", json!([]));
+    let methods: Vec<&str> = methods.as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    for m in ["system.listMethods", "core.version", "core.uptime", "core.ps", "tm.stats", "ul.dump", "ul.lookup"] {
+        assert!(methods.contains(&m), "{m} missing from {methods:?}");
+    }
+    assert!(!methods.contains(&"app_perl.get_reset_cycles"), "no app_perl in this cfg: {methods:?}");
+    let version = rpc.result("core.version", json!([]));
+    assert!(version.as_str().unwrap().starts_with("switchboard "), "{version}");
+    assert!(rpc.result("tm.stats", json!([]))["current"].is_u64());
+
+    let mut alice = Ua::new("alice", Proto::Udp, sb.udp.unwrap());
+    alice.register(300);
+    let dump = rpc.result("ul.dump", json!([]));
+    let domain = &dump["Domains"][0]["Domain"];
+    assert_eq!(domain["Domain"], "location", "{dump}");
+    let aor = &domain["AoRs"][0]["Info"];
+    assert_eq!(aor["AoR"], "alice", "{dump}");
+    let contact = &aor["Contacts"][0]["Contact"];
+    assert_eq!(contact["Address"], alice.contact().trim_matches(['<', '>']), "{dump}");
+    let expires = contact["Expires"].as_u64().unwrap();
+    assert!((290..=300).contains(&expires), "{dump}");
+    let found = rpc.result("ul.lookup", json!(["location", "alice"]));
+    assert_eq!(found["Contacts"][0]["Contact"]["Address"], contact["Address"]);
+    assert_eq!(rpc.call("ul.lookup", json!(["location", "bob"]))["error"]["code"], 404);
+
+    let r = rpc.raw(b"{\"jsonrpc\": \"2.0\", \"method\": ");
+    assert_eq!(r["error"]["code"], -32700, "{r}");
+    assert_eq!(r["id"], Value::Null);
+    assert_eq!(rpc.call("no.such.method", json!([]))["error"]["code"], -32601);
+    assert_eq!(rpc.call("ul.lookup", json!(["location"]))["error"]["code"], -32602);
+    // Still serving after the bad requests.
+    assert!(rpc.result("core.uptime", json!([]))["uptime"].is_i64());
+}
+
+#[test]
+fn fifo_rpc_answers_in_the_named_reply_fifo() {
+    let dir = TempDir::new();
+    let _sb = run_in(&dir, REGISTRAR_CFG);
+    for (n, request) in [
+        (1, ":reply1.fifo:\n{\"jsonrpc\": \"2.0\", \"method\": \"core.version\", \"id\": 1}\n".to_string()),
+        (2, "{\"jsonrpc\": \"2.0\", \"method\": \"core.version\", \"id\": 2, \"reply_name\": \"reply2.fifo\"}\n".to_string()),
+    ] {
+        let reply = dir.path().join(format!("reply{n}.fifo"));
+        let ok = std::process::Command::new("mkfifo").arg(&reply).status().unwrap();
+        assert!(ok.success());
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(dir.path().join("rpc.fifo"))
+            .unwrap()
+            .write_all(request.as_bytes())
+            .unwrap();
+        // Opening the reply FIFO blocks until the server writes: in a
+        // thread, so a missing reply fails the test instead of hanging it.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(std::fs::read_to_string(&reply));
+        });
+        let text = rx.recv_timeout(T).expect("a reply in the reply FIFO").unwrap();
+        let r: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(r["id"], n, "{text}");
+        assert!(r["result"].as_str().unwrap().starts_with("switchboard "), "{text}");
+    }
+}
+
+use std::io::Write;
+
+const PERL_CFG: &str = r#"#!KAMAILIO
+listen=udp:127.0.0.1:0
+children=1
+debug=2
+loadmodule "sl.so"
+loadmodule "app_perl.so"
+loadmodule "jsonrpcs.so"
+modparam("app_perl", "filename", "DIR/tiny.pl")
+modparam("app_perl", "reset_cycles", 7)
+modparam("jsonrpcs", "dgram_socket", "DIR/rpc.sock")
+
+request_route {
+	perl_exec("answer");
+}
+"#;
+
+#[test]
+fn app_perl_reset_cycles_through_rpc() {
+    let dir = TempDir::new();
+    std::fs::write(
+        dir.path().join("tiny.pl"),
+        "use Kamailio;\nsub answer { my $m = shift; $m->sl_send_reply(200, 'Perl'); return 1; }\n1;\n",
+    )
+    .unwrap();
+    let sb = run_in(&dir, PERL_CFG);
+    let mut rpc = RpcClient::new(dir.path(), &dir.path().join("rpc.sock"));
+    let methods = rpc.result("system.listMethods", json!([]));
+    assert!(methods.as_array().unwrap().contains(&json!("app_perl.set_reset_cycles")), "{methods}");
+    assert_eq!(rpc.result("app_perl.get_reset_cycles", json!([])), 7);
+    assert_eq!(rpc.result("app_perl.set_reset_cycles", json!([20000])), Value::Null);
+    assert_eq!(rpc.result("app_perl.get_reset_cycles", json!([])), 20000);
+    // kamcmd-style clients send the number as a string.
+    rpc.result("app_perl.set_reset_cycles", json!(["3"]));
+    assert_eq!(rpc.result("app_perl.get_reset_cycles", json!([])), 3);
+    assert_eq!(rpc.call("app_perl.set_reset_cycles", json!(["many"]))["error"]["code"], -32602);
+    assert_eq!(rpc.call("app_perl.set_reset_cycles", json!([]))["error"]["code"], -32602);
+    // The script still answers.
+    let peer = UdpPeer::new();
+    peer.send(sb.udp.unwrap(), options("UDP", peer.port(), "perl1").as_bytes());
+    assert_eq!(status(&peer.recv(T).expect("a reply")), 200);
+}
