@@ -5,6 +5,7 @@
 
 mod support;
 
+use std::io::Write;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,10 +16,22 @@ use support::*;
 
 const T: Duration = Duration::from_secs(5);
 
-/// A cfg (with `DIR` replaced by `dir`) written to `dir` and run.
+/// What every cfg here starts with: jsonrpcs on `DIR/rpc.sock`.
+const HEAD: &str = r#"#!KAMAILIO
+listen=udp:127.0.0.1:0
+children=1
+debug=2
+loadmodule "sl.so"
+loadmodule "jsonrpcs.so"
+modparam("jsonrpcs", "dgram_socket", "DIR/rpc.sock")
+"#;
+
+/// [`HEAD`] and `cfg` (with `DIR` replaced by `dir`) written to `dir` and
+/// run.
 fn run_in(dir: &TempDir, cfg: &str) -> Switchboard {
     let path = dir.path().join("kamailio.cfg");
-    std::fs::write(&path, cfg.replace("DIR", &dir.path().display().to_string())).unwrap();
+    let text = format!("{HEAD}{cfg}").replace("DIR", &dir.path().display().to_string());
+    std::fs::write(&path, text).unwrap();
     Switchboard::run(&path, &[])
 }
 
@@ -59,16 +72,10 @@ impl RpcClient {
     }
 }
 
-const REGISTRAR_CFG: &str = r#"#!KAMAILIO
-listen=udp:127.0.0.1:0
-children=1
-debug=2
-loadmodule "sl.so"
+const REGISTRAR_CFG: &str = r#"
 loadmodule "tm.so"
 loadmodule "usrloc.so"
 loadmodule "registrar.so"
-loadmodule "jsonrpcs.so"
-modparam("jsonrpcs", "dgram_socket", "DIR/rpc.sock")
 modparam("jsonrpcs", "fifo_name", "DIR/rpc.fifo")
 modparam("jsonrpcs", "fifo_reply_dir", "DIR")
 
@@ -151,18 +158,10 @@ fn fifo_rpc_answers_in_the_named_reply_fifo() {
     }
 }
 
-use std::io::Write;
-
-const PERL_CFG: &str = r#"#!KAMAILIO
-listen=udp:127.0.0.1:0
-children=1
-debug=2
-loadmodule "sl.so"
+const PERL_CFG: &str = r#"
 loadmodule "app_perl.so"
-loadmodule "jsonrpcs.so"
 modparam("app_perl", "filename", "DIR/tiny.pl")
 modparam("app_perl", "reset_cycles", 7)
-modparam("jsonrpcs", "dgram_socket", "DIR/rpc.sock")
 
 request_route {
 	perl_exec("answer");

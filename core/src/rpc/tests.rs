@@ -143,7 +143,7 @@ fn core_ps_and_uptime_have_kamailio_shapes() {
     let s = shared();
     let r = ask(&s, r#"{"jsonrpc":"2.0","method":"core.ps","id":1}"#);
     let a = r["result"].as_array().unwrap();
-    assert!(a.len() >= 2 && a.len() % 2 == 0);
+    assert!(a.len() >= 2 && a.len().is_multiple_of(2));
     assert!(a[0].is_i64() && a[1].is_string());
     let r = ask(&s, r#"{"jsonrpc":"2.0","method":"core.psx","id":1}"#);
     assert_eq!(r["result"][0]["IDX"], 0);

@@ -73,7 +73,7 @@ const MOD_INIT: &str = "mod_init";
 const CHILD_INIT: &str = "child_init";
 
 /// Ask every worker to re-execute the script before its next message
-/// (app_python.reload): the script runs again in the worker's module
+/// (the `app_python.reload` RPC, registered by [`PythonFactory::from_config`]): the script runs again in the worker's module
 /// namespace (names it no longer defines stay), `mod_init()` gives the new
 /// handler object and `child_init(rank)` runs on it. A script that fails
 /// to load is logged and the worker keeps the handler it had.
