@@ -1,7 +1,8 @@
 //! The jsonrpcs control interface on the running server: JSON-RPC over
 //! the Unix datagram socket (listMethods, core.version, ul.dump after a
 //! REGISTER, parse error, unknown method), app_perl's reset_cycles
-//! commands on a cfg loading app_perl, and the FIFO transport.
+//! commands on a cfg loading app_perl, app_python.reload on a Python
+//! KEMI cfg, and the FIFO transport.
 
 mod support;
 
@@ -192,4 +193,36 @@ fn app_perl_reset_cycles_through_rpc() {
     let peer = UdpPeer::new();
     peer.send(sb.udp.unwrap(), options("UDP", peer.port(), "perl1").as_bytes());
     assert_eq!(status(&peer.recv(T).expect("a reply")), 200);
+}
+
+const PYTHON_CFG: &str = r#"
+loadmodule "app_python3.so"
+modparam("app_python3", "load", "DIR/handler.py")
+cfgengine "python"
+"#;
+
+fn python_script(reason: &str) -> String {
+    format!(
+        "import KSR\nREASON = \"{reason}\"\n\ndef mod_init():\n    return kamailio()\n\n\
+         class kamailio:\n    def ksr_request_route(self, msg):\n        KSR.sl.sl_send_reply(200, REASON)\n        return 1\n"
+    )
+}
+
+#[test]
+fn app_python_reload_through_rpc() {
+    let dir = TempDir::new();
+    let script = dir.path().join("handler.py");
+    std::fs::write(&script, python_script("first")).unwrap();
+    let sb = run_in(&dir, PYTHON_CFG);
+    let mut rpc = RpcClient::new(dir.path(), &dir.path().join("rpc.sock"));
+    let peer = UdpPeer::new();
+    let ask = |branch: &str| {
+        peer.send(sb.udp.unwrap(), options("UDP", peer.port(), branch).as_bytes());
+        peer.recv(T).expect("a reply").lines().next().unwrap().to_string()
+    };
+    assert_eq!(ask("py1"), "SIP/2.0 200 first");
+    std::fs::write(&script, python_script("second")).unwrap();
+    assert_eq!(ask("py2"), "SIP/2.0 200 first", "no reload without the RPC");
+    assert_eq!(rpc.result("app_python.reload", json!([])), Value::Null);
+    assert_eq!(ask("py3"), "SIP/2.0 200 second");
 }

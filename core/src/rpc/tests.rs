@@ -184,3 +184,44 @@ fn fifo_stream_is_split_into_requests() {
     let mut buf = format!(":{}", "a".repeat(400)).into_bytes();
     assert!(matches!(next_fifo_request(&mut buf), Some(FifoRequest::Bad { reply_name: None, .. })));
 }
+
+fn settings(modparams: &str) -> Result<Option<transport::RpcSettings>, String> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "sb-rpc-settings-{}-{}.cfg",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::write(&path, format!("#!KAMAILIO\nloadmodule \"jsonrpcs.so\"\n{modparams}\nrequest_route {{ drop; }}\n")).unwrap();
+    let config = crate::cfg::load(&path, &Default::default()).map_err(|e| e.to_string());
+    let _ = std::fs::remove_file(&path);
+    transport::RpcSettings::from_config(&config?)
+}
+
+#[test]
+fn transports_run_as_the_cfg_says() {
+    use std::path::PathBuf;
+    let s = settings("").unwrap().unwrap();
+    assert_eq!((s.fifo, s.dgram), (None, None), "nothing named, nothing runs");
+    assert!(s.pretty);
+    let s = settings(r#"modparam("jsonrpcs", "dgram_socket", "/tmp/x.sock")"#).unwrap().unwrap();
+    assert_eq!((s.fifo, s.dgram), (None, Some(PathBuf::from("/tmp/x.sock"))));
+    let s = settings(r#"modparam("jsonrpcs", "transport", 0)"#).unwrap().unwrap();
+    assert_eq!(s.fifo, Some(PathBuf::from("/run/kamailio/kamailio_rpc.fifo")));
+    assert_eq!(s.dgram, Some(PathBuf::from("/run/kamailio/kamailio_rpc.sock")));
+    let s = settings(
+        r#"modparam("jsonrpcs", "transport", 1)
+modparam("jsonrpcs", "dgram_socket", "/tmp/x.sock")
+modparam("jsonrpcs", "fifo_name", "my.fifo")
+modparam("jsonrpcs", "fifo_mode", 0600)
+modparam("jsonrpcs", "pretty_format", 0)"#,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!((s.fifo, s.dgram), (Some(PathBuf::from("/run/kamailio/my.fifo")), None));
+    assert_eq!(s.fifo_mode, 0o600);
+    assert!(!s.pretty);
+    assert!(settings(r#"modparam("jsonrpcs", "dgram_socket", "udp:127.0.0.1:8090")"#).is_err());
+    assert!(settings(r#"modparam("jsonrpcs", "fifo_mode", 999)"#).is_err());
+}

@@ -359,7 +359,7 @@ fn write_reply(dir: &Path, name: &str, bytes: &[u8], timeout: Duration) -> Resul
     let deadline = Instant::now() + timeout;
     let mut f = loop {
         // Non-blocking: fails with ENXIO until the client opens it to read.
-        match OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK).open(&path) {
+        match OpenOptions::new().write(true).custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW).open(&path) {
             Ok(f) => break f,
             Err(e) if e.raw_os_error() == Some(libc::ENXIO) && Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(5));
