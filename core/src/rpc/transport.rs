@@ -159,7 +159,9 @@ pub fn start(settings: &RpcSettings, shared: &Arc<Shared>) -> Result<RpcTranspor
     super::commands::mark_started();
     let mut out = RpcTransports::default();
     if settings.dgram.is_none() && settings.fifo.is_none() {
-        tracing::warn!("jsonrpcs: no transport configured (set dgram_socket or fifo_name)");
+        // Not an error: a cfg written for Kamailio may load jsonrpcs for
+        // its default FIFO, which switchboard only creates when named.
+        tracing::info!("jsonrpcs: no transport named (set dgram_socket or fifo_name to use the control interface)");
     }
     if let Some(path) = &settings.dgram {
         let sock = start_dgram(path, settings, Arc::downgrade(shared), out.stopped.clone())?;
