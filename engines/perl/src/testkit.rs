@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use switchboard_core::cfg::{self, LoadOptions};
 use switchboard_core::exports::{self, Arg};
 use switchboard_core::myself::Myself;
-use switchboard_core::route::{RouteCtx, RouteType, Shared, Vars};
+use switchboard_core::route::{RouteCtx, RouteType, Shared, Value, Vars};
 use switchboard_core::transport::{Protocol, ReceiveInfo};
 
 /// Write `script` and a cfg loading it (plus `extra` cfg lines, e.g.
@@ -30,9 +30,10 @@ pub fn setup_app_perl(script: &str, extra: &str) -> std::path::PathBuf {
     dir
 }
 
-/// Run the export `native` (perl_exec / perl_exec_simple) with `args` on
-/// `msg` (CRLF text); `check` gets the code and the context afterwards.
-pub fn exec<T>(native: &str, args: &[&str], msg: &str, check: impl FnOnce(i64, &mut RouteCtx<'_>) -> T) -> T {
+/// A routing context over `msg` (CRLF text) as route type `rt` (None:
+/// request or reply, by the message), handed to `f`; also the `$var`s
+/// after `f`.
+pub fn with_ctx<T>(msg: &str, rt: Option<RouteType>, f: impl FnOnce(&mut RouteCtx<'_>) -> T) -> (T, Vars) {
     let shared = Shared::bare(Myself::default());
     let info = ReceiveInfo {
         proto: Protocol::Udp,
@@ -41,11 +42,29 @@ pub fn exec<T>(native: &str, args: &[&str], msg: &str, check: impl FnOnce(i64, &
         conn_id: None,
     };
     let m = switchboard_core::sip::parse(bytes::Bytes::from(msg.to_string())).unwrap();
-    let rt = if m.is_request() { RouteType::Request } else { RouteType::Reply };
+    let rt = rt.unwrap_or(if m.is_request() { RouteType::Request } else { RouteType::Reply });
     let mut vars = Vars::new();
-    let mut ctx = RouteCtx::new(&shared, rt, m, info, &mut vars);
-    let e = exports::by_native(native).find(|e| e.params.len() == args.len()).expect("perl_exec export");
-    let argv: Vec<Arg<'_>> = args.iter().map(|a| Arg::Str(a)).collect();
-    let (ret, _) = exports::invoke(e, &mut ctx, &argv);
-    check(ret.code(), &mut ctx)
+    let out = f(&mut RouteCtx::new(&shared, rt, m, info, &mut vars));
+    (out, vars)
+}
+
+/// Run the export `native` (perl_exec / perl_exec_simple) with `args` on
+/// `msg` (CRLF text); `check` gets the code and the context afterwards.
+pub fn exec<T>(native: &str, args: &[&str], msg: &str, check: impl FnOnce(i64, &mut RouteCtx<'_>) -> T) -> T {
+    with_ctx(msg, None, |ctx| {
+        let e = exports::by_native(native).find(|e| e.params.len() == args.len()).expect("perl_exec export");
+        let argv: Vec<Arg<'_>> = args.iter().map(|a| Arg::Str(a)).collect();
+        let (ret, _) = exports::invoke(e, ctx, &argv);
+        check(ret.code(), ctx)
+    })
+    .0
+}
+
+/// An AVP as text: the scripts under test report through AVPs.
+pub fn avp(ctx: &RouteCtx<'_>, name: &str) -> String {
+    match ctx.avps.get(name) {
+        Some(Value::Str(s)) => s.clone(),
+        Some(Value::Int(i)) => i.to_string(),
+        _ => "<none>".into(),
+    }
 }

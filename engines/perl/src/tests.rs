@@ -136,13 +136,8 @@ fn exec<T>(native: &str, args: &[&str], msg: &str, check: impl FnOnce(i64, &mut 
     crate::testkit::exec(native, args, msg, check)
 }
 
-fn avp(ctx: &RouteCtx<'_>, name: &str) -> String {
-    match ctx.avps.get(name) {
-        Some(Value::Str(s)) => s.clone(),
-        Some(Value::Int(i)) => i.to_string(),
-        _ => "<none>".into(),
-    }
-}
+use crate::testkit::avp;
+
 
 #[test]
 fn message_methods_on_a_request() {

@@ -11,8 +11,7 @@
 //! .ci/run installs the package; on a machine without it this test says
 //! so and checks nothing (installing it needs root).
 
-use switchboard_core::route::{RouteCtx, Value};
-use switchboard_perl::testkit::{exec, setup_app_perl};
+use switchboard_perl::testkit::{avp, exec, setup_app_perl};
 
 const KAMAILIO_PERL: &str = "/usr/lib/x86_64-linux-gnu/kamailio/perl";
 
@@ -37,13 +36,6 @@ sub dies { die "broken on purpose"; }
 const OPTIONS: &str = "OPTIONS sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.7;branch=z9hG4bKk\r\n\
 From: <sip:a@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\nCall-ID: k1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
 
-fn avp(ctx: &RouteCtx<'_>, n: &str) -> String {
-    match ctx.avps.get(n) {
-        Some(Value::Str(s)) => s.clone(),
-        Some(Value::Int(i)) => i.to_string(),
-        _ => "<none>".into(),
-    }
-}
 
 #[test]
 fn kamailios_own_perl_library_runs_on_switchboard() {

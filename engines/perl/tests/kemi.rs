@@ -2,13 +2,10 @@
 //! from the export table. Own test binary: app_perl's settings are
 //! process-wide.
 
-use std::net::SocketAddr;
-
 use switchboard_core::cfg::{self, LoadOptions};
 use switchboard_core::engine::{Callback, EngineFactory};
-use switchboard_core::myself::Myself;
-use switchboard_core::route::{RouteCtx, RouteType, Shared, Stop, Value, Vars};
-use switchboard_core::transport::{Protocol, ReceiveInfo};
+use switchboard_core::route::{RouteType, Stop, Value, Vars};
+use switchboard_perl::testkit::with_ctx;
 use switchboard_perl::PerlKemiFactory;
 
 const SCRIPT: &str = r#"
@@ -54,25 +51,15 @@ struct Outcome {
 
 fn run(factory: &PerlKemiFactory, cb: Callback<'_>, msg: &str) -> Outcome {
     let engine = factory.create(1).unwrap();
-    let shared = Shared::bare(Myself::default());
-    let info = ReceiveInfo {
-        proto: Protocol::Udp,
-        src: "192.0.2.7:5060".parse::<SocketAddr>().unwrap(),
-        local: "127.0.0.1:5060".parse::<SocketAddr>().unwrap(),
-        conn_id: None,
-    };
-    let m = switchboard_core::sip::parse(bytes::Bytes::from(msg.to_string())).unwrap();
     let rt = match cb {
         Callback::Reply => RouteType::Reply,
         Callback::Named(_) => RouteType::Failure,
         _ => RouteType::Request,
     };
-    let mut vars = Vars::new();
-    let (code, stop, flags) = {
-        let mut ctx = RouteCtx::new(&shared, rt, m, info, &mut vars);
-        let code = engine.run(cb, &mut ctx).map_err(|e| e.message);
+    let ((code, stop, flags), vars) = with_ctx(msg, Some(rt), |ctx| {
+        let code = engine.run(cb, ctx).map_err(|e| e.message);
         (code, ctx.stop, ctx.flags)
-    };
+    });
     Outcome { code, stop, flags, vars }
 }
 
