@@ -386,6 +386,12 @@ impl CoreHandler {
 }
 
 impl Handler for CoreHandler {
+    /// Start this worker's interpreter now (Python's child_init(rank),
+    /// loading the Lua/Perl script), not on its first message.
+    fn on_worker_start(&self) {
+        thread_engine(&self.shared);
+    }
+
     fn on_message(&self, data: Bytes, info: &ReceiveInfo, tx: &Transports) {
         // First thing after recv: our place in line (see `arrival`).
         let turn = tx.arrival().turn();

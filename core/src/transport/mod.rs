@@ -74,6 +74,9 @@ pub trait Handler: Send + Sync + 'static {
     fn on_message(&self, data: Bytes, info: &ReceiveInfo, transports: &Transports);
     /// A stream whose framing broke; the connection closes after this returns and pending writes flush.
     fn on_stream_error(&self, head: Bytes, info: &ReceiveInfo, reason: &str, transports: &Transports);
+    /// Called once on each worker thread before it handles anything
+    /// (the core starts the thread's script engine there).
+    fn on_worker_start(&self) {}
 }
 
 /// Transport settings (Kamailio core parameter names in the comments).

@@ -594,6 +594,7 @@ async fn write_loop(
 }
 
 pub(crate) fn worker(t: Arc<Transports>, handler: Arc<dyn Handler>, mut rx: mpsc::Receiver<WorkItem>) {
+    handler.on_worker_start();
     while let Some(item) = rx.blocking_recv() {
         match item {
             WorkItem::Stop => break,

@@ -122,6 +122,7 @@ pub(crate) fn worker(
     local: SocketAddr,
     recv_lock: Arc<Mutex<()>>,
 ) {
+    handler.on_worker_start();
     let max = t.cfg.max_msg_size;
     // one byte more than the limit: a datagram filling it is too big
     let mut buf = vec![0u8; max + 1];
