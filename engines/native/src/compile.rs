@@ -360,7 +360,7 @@ impl Cx<'_> {
                 let v = word_value(w);
                 Box::new(move |_, _| Ok(v.clone()))
             }
-            ExprKind::Net(..) => return Err(err(o, "a network (a.b.c.d/n) can only be compared with src_ip or dst_ip")),
+            ExprKind::Net(..) => return Err(err(o, "a network (address/bits) can only be compared with src_ip or dst_ip")),
             ExprKind::Call(name, args) => self.call(name, args, o)?,
             ExprKind::Route(target) => self.route_call(target, o)?,
             ExprKind::Unary(op, a) => self.unary(*op, a)?,
@@ -755,11 +755,15 @@ fn regex(re: &str) -> Result<Regex, String> {
     RegexBuilder::new(re).case_insensitive(true).build().map_err(|e| format!("bad regular expression \"{re}\": {e}"))
 }
 
-fn in_net(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
+pub(crate) fn in_net(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
             let mask = if bits == 0 { 0 } else { u32::MAX << (32 - u32::from(bits.min(32))) };
             u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - u32::from(bits.min(128))) };
+            u128::from(a) & mask == u128::from(n) & mask
         }
         _ => false,
     }

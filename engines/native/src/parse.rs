@@ -1,7 +1,7 @@
 //! Statement and expression parser for the body of a routing block (the
 //! tokens the cfg loader kept in `RouteBlock::tokens`).
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 use switchboard_core::cfg::lexer::{Token, TokenKind};
 use switchboard_core::cfg::{CfgError, Origin};
@@ -308,6 +308,9 @@ impl<'t> Parser<'t> {
     }
 
     fn unary(&mut self) -> Result<Expr, CfgError> {
+        if let Some(e) = self.ipv6()? {
+            return Ok(e);
+        }
         let t = self.next()?;
         let origin = t.origin.clone();
         let un = |op, e: Expr| Ok(Expr { kind: ExprKind::Unary(op, Box::new(e)), origin: origin.clone() });
@@ -373,6 +376,56 @@ impl<'t> Parser<'t> {
             return Ok(Expr { kind: ExprKind::Net(w, bits), origin });
         }
         Ok(Expr { kind: ExprKind::Word(w), origin })
+    }
+
+    /// An IPv6 address (`::1`, `2001:db8::1`, `[::1]`), which the lexer
+    /// splits at every ':', maybe a network (`2001:db8::/32`): the longest
+    /// run of adjacent tokens that reads as one.
+    fn ipv6(&mut self) -> Result<Option<Expr>, CfgError> {
+        let start = self.pos;
+        let Some(first) = self.peek() else { return Ok(None) };
+        let origin = first.origin.clone();
+        let bracketed = first.is_punct("[");
+        let mut text = String::new();
+        let mut best: Option<(usize, String)> = None;
+        let mut j = start + usize::from(bracketed);
+        while let Some(t) = self.toks.get(j) {
+            if j > start && t.space_before {
+                break;
+            }
+            match &t.kind {
+                TokenKind::Punct(":") => text.push(':'),
+                TokenKind::Punct(".") => text.push('.'),
+                TokenKind::Int(i) if *i >= 0 => text.push_str(&i.to_string()),
+                TokenKind::Ident(w) | TokenKind::Word(w) => text.push_str(w),
+                _ => break,
+            }
+            j += 1;
+            if text.contains(':') {
+                if let Ok(a) = text.parse::<Ipv6Addr>() {
+                    best = Some((j, a.to_string()));
+                }
+            }
+        }
+        let Some((mut end, addr)) = best else { return Ok(None) };
+        if bracketed {
+            if !self.toks.get(end).is_some_and(|t| t.is_punct("]")) {
+                return Ok(None);
+            }
+            end += 1;
+        }
+        self.pos = end;
+        if self.at_punct("/") {
+            if let Some(TokenKind::Int(bits)) = self.peek_at(1).map(|t| &t.kind) {
+                if !(0..=128).contains(bits) {
+                    return Err(CfgError::at(&origin, format!("{addr}/{bits}: bad prefix length (0 to 128)")));
+                }
+                let bits = *bits as u8;
+                self.pos += 2;
+                return Ok(Some(Expr { kind: ExprKind::Net(addr, bits), origin }));
+            }
+        }
+        Ok(Some(Expr { kind: ExprKind::Word(addr), origin }))
     }
 
     fn ident(&mut self, w: &str, origin: Origin) -> Result<Expr, CfgError> {

@@ -1018,3 +1018,27 @@ fn errors_in_other_blocks_point_at_their_lines() {
     let text = err_cfg("route(R);", "route[R] {\n  $var(a) = 1;\n  nope();\n}\n");
     assert_load_err(&text, 7, &["unknown function 'nope'"]);
 }
+
+#[test]
+fn ipv6_literals_and_networks() {
+    // The lexer splits IPv6 addresses at every ':'; the parser joins them.
+    check(&[
+        ("src_ip == ::1", int(0)),
+        ("src_ip != ::1", int(1)),
+        ("src_ip == [::1]", int(0)),
+        ("src_ip == 2001:db8::7", int(0)),
+        ("src_ip == 2001:db8::/32", int(0)),
+        ("src_ip == ::ffff:192.0.2.7", int(0)),
+        ("dst_ip == 127.0.0.1", int(1)),
+        // As a value: the address, in canonical form.
+        ("2001:0db8:0:0::7", s("2001:db8::7")),
+        ("[::1]", s("::1")),
+    ]);
+    use std::net::IpAddr;
+    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+    assert!(crate::compile::in_net(ip("2001:db8::7"), ip("2001:db8::"), 32));
+    assert!(!crate::compile::in_net(ip("2001:db9::7"), ip("2001:db8::"), 32));
+    assert!(crate::compile::in_net(ip("fe80::1"), ip("::"), 0));
+    assert!(!crate::compile::in_net(ip("192.0.2.7"), ip("2001:db8::"), 32));
+    assert_load_err(&err_cfg("if (src_ip == 2001:db8::/129) { }", ""), 3, &["bad prefix length"]);
+}
