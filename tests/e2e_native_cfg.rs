@@ -1,7 +1,8 @@
 //! The native engine through the running server: event_route
 //! [core:worker-one-init] runs once at start, xlog formats with the
 //! message, `$var`s persist per worker, and a switch/regex/flags script
-//! answers what it should.
+//! answers what it should; event_route[tm:branch-failure:NAME] runs for a
+//! failed branch before the failure route.
 
 mod support;
 
@@ -71,4 +72,66 @@ fn native_cfg_runs_events_switch_xlog_and_vars() {
     peer.send(udp, options_to("carol", peer.port(), "c1").as_bytes());
     assert!(peer.recv(T).expect("reply").starts_with("SIP/2.0 404 Unknown carol"));
     sb.wait_log("OPTIONS for carol from 127.0.0.1 seen", T);
+}
+
+const BRANCH_FAILURE_CFG: &str = r#"#!KAMAILIO
+listen=udp:127.0.0.1:0
+children=2
+debug=2
+loadmodule "sl.so"
+loadmodule "tm.so"
+loadmodule "xlog.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+
+request_route {
+	if (is_method("REGISTER")) {
+		save("location");
+		exit;
+	}
+	if (is_method("ACK")) {
+		if (t_check_trans()) {
+			t_relay();
+		}
+		exit;
+	}
+	if (!lookup("location")) {
+		sl_send_reply("404", "Not Found");
+		exit;
+	}
+	t_on_branch_failure("bf");
+	t_on_failure("F");
+	t_relay();
+}
+
+event_route[tm:branch-failure:bf] {
+	xinfo("branch failure $T_reply_code on branch $T_branch_idx\n");
+}
+
+failure_route[F] {
+	xinfo("failure route sees $T_reply_code\n");
+}
+"#;
+
+/// event_route[tm:branch-failure:NAME] armed by t_on_branch_failure runs
+/// for the failed branch, then the failure route; the caller gets the 486.
+#[test]
+fn branch_failure_event_route_and_failure_route() {
+    use support::ua::{Proto, Ua};
+    let mut sb = Switchboard::with_cfg(BRANCH_FAILURE_CFG, &[]);
+    let px = sb.udp.unwrap();
+    let mut bob = Ua::new("bob", Proto::Udp, px);
+    bob.register(3600);
+    let mut alice = Ua::new("alice", Proto::Udp, px);
+    let call = alice.invite("bob", "bf-1");
+    let inv = bob.expect_request("INVITE", T);
+    bob.reply(&inv, 486, "Busy Here");
+    bob.expect_request("ACK", T);
+    let busy = alice.expect_reply(486, "INVITE", T);
+    alice.ack_negative(&call, &busy);
+    sb.wait_log("branch failure 486 on branch 0", T);
+    sb.wait_log("failure route sees 486", T);
+    let bf = sb.logs().iter().position(|l| l.contains("branch failure 486")).unwrap();
+    let fr = sb.logs().iter().position(|l| l.contains("failure route sees 486")).unwrap();
+    assert!(bf < fr, "the branch-failure event route runs before the failure route");
 }
