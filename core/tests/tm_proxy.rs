@@ -5,73 +5,12 @@
 mod common;
 use common::*;
 
-use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use switchboard_core::engine::Callback;
 use switchboard_core::exports::Arg;
 use switchboard_core::route::{Branch, RouteCtx};
-use switchboard_core::sip::{self, Method, ReplyOptions, SipMessage};
-
-/// The usual KEMI proxy prologue: CANCEL, ACK and retransmissions.
-/// Returns Some(code) when the request is done.
-fn prologue(ctx: &mut RouteCtx<'_>) -> Option<i32> {
-    if is(ctx, Method::Cancel) {
-        if call(ctx, "tm.t_check_trans", &[]) > 0 {
-            call(ctx, "tm.t_relay", &[]);
-        }
-        return Some(1);
-    }
-    if is(ctx, Method::Ack) {
-        if call(ctx, "tm.t_check_trans", &[]) > 0 {
-            call(ctx, "tm.t_relay", &[]);
-            return Some(1);
-        }
-        call(ctx, "tm.t_relay", &[]);
-        return Some(1);
-    }
-    if call(ctx, "tm.t_check_trans", &[]) == 0 {
-        return Some(0);
-    }
-    None
-}
-
-fn start(script: impl Fn(&Env2, Callback<'_>, &mut RouteCtx<'_>) -> i32 + Send + Sync + 'static) -> Env {
-    Env::start(
-        &format!("listen=udp:127.0.0.1:0\nchildren=2\nloadmodule \"tm.so\"\nloadmodule \"sl.so\"\n{TM_PARAMS}request_route {{\n}}\n"),
-        script,
-    )
-}
-
-fn request(method: &str, ruri: &str, uac: &UdpSocket, id: &str, cseq: u32) -> String {
-    format!(
-        "{method} {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};branch=z9hG4bK{id}\r\nMax-Forwards: 70\r\n\
-         From: <sip:alice@127.0.0.1>;tag=a{id}\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: {id}@test\r\n\
-         CSeq: {cseq} {method}\r\nContact: <sip:alice@127.0.0.1:{p}>\r\nContent-Length: 0\r\n\r\n",
-        p = port(uac)
-    )
-}
-
-fn send(s: &UdpSocket, to: SocketAddr, text: impl AsRef<[u8]>) {
-    s.send_to(text.as_ref(), to).unwrap();
-}
-
-/// A UAS reply to `req`, sent back to the proxy.
-fn answer(uas: &UdpSocket, proxy: SocketAddr, req: &SipMessage, code: u16, reason: &str, tag: &str) {
-    let opts = ReplyOptions { to_tag: Some(tag.into()), ..Default::default() };
-    send(uas, proxy, sip::build_reply(req, code, reason, &opts));
-}
-
-fn code(m: &SipMessage) -> u16 {
-    m.status().unwrap_or(0)
-}
-fn cseq_method(m: &SipMessage) -> Method {
-    m.cseq().unwrap().unwrap().method
-}
-
-fn uri(port: u16) -> String {
-    format!("sip:bob@127.0.0.1:{port}")
-}
+use switchboard_core::sip::{self, Method};
 
 /// The plain proxy: t_relay to the R-URI, reply error on failure.
 fn plain(_: &Env2, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> i32 {
@@ -90,7 +29,7 @@ fn plain(_: &Env2, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> i32 {
 #[test]
 fn invite_provisional_and_200_in_order_with_retransmission() {
     let env = start(plain);
-    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t1", 1);
+    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t1", 1, "");
     send(&env.uac, env.proxy, &inv);
     let r = recv(&env.uac, Duration::from_secs(2)).expect("100");
     assert_eq!(code(&r), 100);
@@ -118,7 +57,7 @@ fn invite_provisional_and_200_in_order_with_retransmission() {
 #[test]
 fn negative_final_is_acked_downstream_and_upstream_ack_absorbed() {
     let env = start(plain);
-    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t2", 1);
+    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t2", 1, "");
     send(&env.uac, env.proxy, &inv);
     let req = recv_match(&env.uas, Duration::from_secs(2), |m| m.method() == Some(&Method::Invite)).unwrap();
     answer(&env.uas, env.proxy, &req, 486, "Busy Here", "u2");
@@ -143,7 +82,7 @@ fn negative_final_is_acked_downstream_and_upstream_ack_absorbed() {
 #[test]
 fn cancel_before_answer() {
     let env = start(plain);
-    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t3", 1);
+    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t3", 1, "");
     send(&env.uac, env.proxy, &inv);
     let req = recv_match(&env.uas, Duration::from_secs(2), |m| m.method() == Some(&Method::Invite)).unwrap();
     answer(&env.uas, env.proxy, &req, 180, "Ringing", "u3");
@@ -197,7 +136,7 @@ fn serial(e: &Env2, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> i32 {
 #[test]
 fn failure_route_relays_to_second_target() {
     let env = start(serial);
-    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t4", 1);
+    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t4", 1, "");
     send(&env.uac, env.proxy, &inv);
     let req = recv_match(&env.uas, Duration::from_secs(2), |m| m.method() == Some(&Method::Invite)).unwrap();
     answer(&env.uas, env.proxy, &req, 486, "Busy Here", "u4");
@@ -213,7 +152,7 @@ fn failure_route_relays_to_second_target() {
 #[test]
 fn no_answer_gives_408_and_failure_route_sees_it() {
     let env = start(serial);
-    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t5", 1);
+    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t5", 1, "");
     send(&env.uac, env.proxy, &inv);
     let req = recv_match(&env.uas, Duration::from_secs(2), |m| m.method() == Some(&Method::Invite)).unwrap();
     answer(&env.uas, env.proxy, &req, 180, "Ringing", "u5");
@@ -232,7 +171,7 @@ fn no_answer_gives_408_and_failure_route_sees_it() {
 #[test]
 fn retransmitted_invite_is_absorbed() {
     let env = start(plain);
-    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t6", 1);
+    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t6", 1, "");
     send(&env.uac, env.proxy, &inv);
     let req = recv_match(&env.uas, Duration::from_secs(2), |m| m.method() == Some(&Method::Invite)).unwrap();
     answer(&env.uas, env.proxy, &req, 180, "Ringing", "u6");
@@ -261,7 +200,7 @@ fn parallel(e: &Env2, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> i32 {
 #[test]
 fn parallel_fork_first_200_wins_other_cancelled() {
     let env = start(parallel);
-    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t7", 1);
+    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t7", 1, "");
     send(&env.uac, env.proxy, &inv);
     let r1 = recv_match(&env.uas, Duration::from_secs(2), |m| m.method() == Some(&Method::Invite)).unwrap();
     let r2 = recv_match(&env.uas2, Duration::from_secs(2), |m| m.method() == Some(&Method::Invite)).unwrap();
@@ -283,7 +222,7 @@ fn parallel_fork_first_200_wins_other_cancelled() {
 #[test]
 fn non_invite_retransmitted_over_udp_then_408() {
     let env = start(plain);
-    let msg = request("MESSAGE", &uri(port(&env.uas)), &env.uac, "t8", 1);
+    let msg = request("MESSAGE", &uri(port(&env.uas)), &env.uac, "t8", 1, "");
     send(&env.uac, env.proxy, &msg);
     let t0 = Instant::now();
     let seen = drain(&env.uas, Duration::from_millis(700));
@@ -323,7 +262,7 @@ fn sl_send_reply_has_to_tag_and_server_header() {
         }
         1
     });
-    let opt = request("OPTIONS", &uri(port(&env.uas)), &env.uac, "t9", 1);
+    let opt = request("OPTIONS", &uri(port(&env.uas)), &env.uac, "t9", 1, "");
     send(&env.uac, env.proxy, &opt);
     let r = recv(&env.uac, Duration::from_secs(2)).expect("404");
     assert_eq!(code(&r), 404);
@@ -349,7 +288,7 @@ fn t_reply_is_stateful_and_absorbs_retransmissions() {
         }
         1
     });
-    let m = request("MESSAGE", &uri(port(&env.uas)), &env.uac, "t10", 1);
+    let m = request("MESSAGE", &uri(port(&env.uas)), &env.uac, "t10", 1, "");
     send(&env.uac, env.proxy, &m);
     assert_eq!(code(&recv(&env.uac, Duration::from_secs(2)).unwrap()), 480);
     send(&env.uac, env.proxy, &m);
@@ -387,7 +326,7 @@ fn branch_route_runs_per_branch_and_may_drop_one() {
         }
         1
     });
-    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t11", 1);
+    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "t11", 1, "");
     send(&env.uac, env.proxy, &inv);
     let r1 = recv_match(&env.uas, Duration::from_secs(2), |m| m.method() == Some(&Method::Invite)).expect("branch 0 sent");
     assert!(recv(&env.uas2, Duration::from_millis(300)).is_none(), "dropped branch not sent");

@@ -174,3 +174,78 @@ pub fn drain(s: &UdpSocket, within: Duration) -> Vec<SipMessage> {
     }
     v
 }
+
+/// The usual KEMI proxy prologue: CANCEL, ACK and retransmissions.
+/// Returns Some(code) when the request is done.
+pub fn prologue(ctx: &mut RouteCtx<'_>) -> Option<i32> {
+    if is(ctx, Method::Cancel) {
+        if call(ctx, "tm.t_check_trans", &[]) > 0 {
+            call(ctx, "tm.t_relay", &[]);
+        }
+        return Some(1);
+    }
+    if is(ctx, Method::Ack) {
+        call(ctx, "tm.t_check_trans", &[]);
+        call(ctx, "tm.t_relay", &[]);
+        return Some(1);
+    }
+    if call(ctx, "tm.t_check_trans", &[]) == 0 {
+        return Some(0);
+    }
+    None
+}
+
+/// A proxy with tm, sl and rr on `listen`, routed by `script`.
+pub fn start_with(
+    listen: &str,
+    script: impl Fn(&Env2, Callback<'_>, &mut RouteCtx<'_>) -> i32 + Send + Sync + 'static,
+) -> Env {
+    Env::start(
+        &format!(
+            "{listen}children=2\nloadmodule \"tm.so\"\nloadmodule \"sl.so\"\nloadmodule \"rr.so\"\n{TM_PARAMS}request_route {{\n}}\n"
+        ),
+        script,
+    )
+}
+
+/// The same on UDP 127.0.0.1, a port the OS picks.
+pub fn start(script: impl Fn(&Env2, Callback<'_>, &mut RouteCtx<'_>) -> i32 + Send + Sync + 'static) -> Env {
+    start_with("listen=udp:127.0.0.1:0\n", script)
+}
+
+/// A request from the UAC socket `uac`, with `extra` header lines.
+pub fn request(method: &str, ruri: &str, uac: &UdpSocket, id: &str, cseq: u32, extra: &str) -> String {
+    format!(
+        "{method} {ruri} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:{p};branch=z9hG4bK{id}\r\nMax-Forwards: 70\r\n\
+         From: <sip:alice@127.0.0.1>;tag=a{id}\r\nTo: <sip:bob@127.0.0.1>\r\nCall-ID: {id}@test\r\n\
+         CSeq: {cseq} {method}\r\nContact: <sip:alice@127.0.0.1:{p}>\r\n{extra}Content-Length: 0\r\n\r\n",
+        p = port(uac)
+    )
+}
+
+pub fn send(s: &UdpSocket, to: SocketAddr, text: impl AsRef<[u8]>) {
+    s.send_to(text.as_ref(), to).unwrap();
+}
+
+/// A UAS reply to `req`, sent back to the proxy.
+pub fn answer(uas: &UdpSocket, proxy: SocketAddr, req: &SipMessage, code: u16, reason: &str, tag: &str) {
+    let opts = sip::ReplyOptions { to_tag: Some(tag.into()), ..Default::default() };
+    send(uas, proxy, sip::build_reply(req, code, reason, &opts));
+}
+
+pub fn code(m: &SipMessage) -> u16 {
+    m.status().unwrap_or(0)
+}
+
+pub fn cseq_method(m: &SipMessage) -> Method {
+    m.cseq().unwrap().unwrap().method
+}
+
+pub fn is_method(m: &SipMessage, x: Method) -> bool {
+    m.method() == Some(&x)
+}
+
+/// Bob at `port` on 127.0.0.1.
+pub fn uri(port: u16) -> String {
+    format!("sip:bob@127.0.0.1:{port}")
+}
