@@ -214,19 +214,13 @@ mod tests {
     fn defines() {
         let mut sh = crate::modules::testutil::shared();
         sh.modcfg.defines = vec![("WITH_AUTH".into(), None), ("DBURL".into(), Some("\"sqlite:///x\"".into())), ("N".into(), Some("42".into()))];
-        let mut vars = Default::default();
-        let mut ctx = crate::route::RouteCtx::new(
-            &sh,
-            crate::route::RouteType::Request,
-            crate::modules::testutil::msg(INVITE),
-            crate::modules::testutil::info(),
-            &mut vars,
-        );
-        assert_eq!(call(&mut ctx, "kx", "ifdef", &[Arg::Str("WITH_AUTH")]), Ret::Int(1));
-        assert_eq!(call(&mut ctx, "kx", "ifdef", &[Arg::Str("WITH_NAT")]), Ret::Int(-1));
-        assert_eq!(call(&mut ctx, "kx", "ifndef", &[Arg::Str("WITH_NAT")]), Ret::Int(1));
-        assert_eq!(call(&mut ctx, "kx", "get_def", &[Arg::Str("DBURL")]), Ret::Str("sqlite:///x".into()));
-        assert_eq!(call(&mut ctx, "kx", "get_defn", &[Arg::Str("N")]), Ret::Int(42));
-        assert_eq!(call(&mut ctx, "kx", "get_def", &[Arg::Str("NOPE")]), Ret::Null);
+        crate::modules::testutil::with_shared_ctx(&sh, INVITE, |ctx| {
+            assert_eq!(call(ctx, "kx", "ifdef", &[Arg::Str("WITH_AUTH")]), Ret::Int(1));
+            assert_eq!(call(ctx, "kx", "ifdef", &[Arg::Str("WITH_NAT")]), Ret::Int(-1));
+            assert_eq!(call(ctx, "kx", "ifndef", &[Arg::Str("WITH_NAT")]), Ret::Int(1));
+            assert_eq!(call(ctx, "kx", "get_def", &[Arg::Str("DBURL")]), Ret::Str("sqlite:///x".into()));
+            assert_eq!(call(ctx, "kx", "get_defn", &[Arg::Str("N")]), Ret::Int(42));
+            assert_eq!(call(ctx, "kx", "get_def", &[Arg::Str("NOPE")]), Ret::Null);
+        });
     }
 }

@@ -125,15 +125,9 @@ mod tests {
     fn max_limit_caps() {
         let mut sh = crate::modules::testutil::shared();
         sh.modcfg.maxfwd_max_limit = 16;
-        let mut vars = Default::default();
-        let mut ctx = crate::route::RouteCtx::new(
-            &sh,
-            crate::route::RouteType::Request,
-            crate::modules::testutil::msg(INVITE),
-            crate::modules::testutil::info(),
-            &mut vars,
-        );
-        assert_eq!(call(&mut ctx, "maxfwd", "process_maxfwd", &[Arg::Int(10)]), Ret::Int(1));
-        assert_eq!(mf(&ctx), vec!["15"]);
+        crate::modules::testutil::with_shared_ctx(&sh, INVITE, |ctx| {
+            assert_eq!(call(ctx, "maxfwd", "process_maxfwd", &[Arg::Int(10)]), Ret::Int(1));
+            assert_eq!(mf(ctx), vec!["15"]);
+        });
     }
 }

@@ -53,9 +53,13 @@ v=0
 
 /// Run `f` with a request context over `text`.
 pub fn with_ctx<R>(text: &str, f: impl FnOnce(&mut RouteCtx<'_>) -> R) -> R {
-    let sh = shared();
+    with_shared_ctx(&shared(), text, f)
+}
+
+/// The same on a `Shared` the test set up (module settings).
+pub fn with_shared_ctx<R>(sh: &Shared, text: &str, f: impl FnOnce(&mut RouteCtx<'_>) -> R) -> R {
     let mut vars: Vars = HashMap::new();
-    let mut ctx = RouteCtx::new(&sh, RouteType::Request, msg(text), info(), &mut vars);
+    let mut ctx = RouteCtx::new(sh, RouteType::Request, msg(text), info(), &mut vars);
     f(&mut ctx)
 }
 
