@@ -55,6 +55,11 @@ pub struct Program {
     pub index: HashMap<RouteKind, HashMap<String, usize>>,
     pub max_while_loops: u32,
     pub max_recursive_level: u32,
+    /// The blocks every message may run, found once (request_route,
+    /// the core reply route, onsend_route).
+    pub request: Option<usize>,
+    pub reply: Option<usize>,
+    pub onsend: Option<usize>,
 }
 
 impl Program {
@@ -130,11 +135,16 @@ pub fn compile(config: &Config) -> Result<Program, CfgError> {
         let body = cx.stmts(&stmts, false)?;
         blocks.push(Block { kind: b.kind, name: b.name.clone(), origin: b.origin.clone(), body });
     }
+    let unnamed = |k: RouteKind| index.get(&k).and_then(|m| m.get("")).copied();
+    let (request, reply, onsend) = (unnamed(RouteKind::Request), unnamed(RouteKind::Reply), unnamed(RouteKind::OnSend));
     Ok(Program {
         blocks,
         index,
         max_while_loops: config.globals.max_while_loops,
         max_recursive_level: config.globals.max_recursive_level,
+        request,
+        reply,
+        onsend,
     })
 }
 
@@ -422,6 +432,14 @@ impl Cx<'_> {
                 }
             }));
         }
+        if let (Eq | Ne | StrEq | StrNe, Some(c)) = (op, constant(b)) {
+            // A literal on the right: compared in place, not rebuilt per run.
+            let text = ops::as_str(&c).into_owned();
+            return Ok(match op {
+                Eq | Ne => Box::new(move |ex, ctx| Ok(ops::bool_val(ops::equal(&fa(ex, ctx)?, &c) != negate))),
+                _ => Box::new(move |ex, ctx| Ok(ops::bool_val((ops::as_str(&fa(ex, ctx)?) == text.as_str()) != negate))),
+            });
+        }
         let fb = self.expr(b)?;
         let o = b.origin.clone();
         Ok(match op {
@@ -629,6 +647,15 @@ impl Cx<'_> {
             ctx.last_ret = 1;
             Ok(Value::Int(1))
         }))
+    }
+}
+
+/// The value of a literal operand.
+fn constant(e: &Expr) -> Option<Value> {
+    match &e.kind {
+        ExprKind::Int(i) => Some(Value::Int(*i)),
+        ExprKind::Str(s) => Some(Value::Str(s.clone())),
+        _ => None,
     }
 }
 

@@ -78,9 +78,9 @@ impl NativeEngine {
     fn block(&self, cb: Callback<'_>, route_type: Option<RouteType>) -> Option<usize> {
         let p = &self.prog;
         match cb {
-            Callback::Request => p.find(RouteKind::Request, ""),
-            Callback::Reply => p.find(RouteKind::Reply, ""),
-            Callback::OnSend => p.find(RouteKind::OnSend, ""),
+            Callback::Request => p.request,
+            Callback::Reply => p.reply,
+            Callback::OnSend => p.onsend,
             Callback::Event(name) => p.find(RouteKind::Event, name),
             Callback::Named(name) => {
                 let kinds: &[RouteKind] = match route_type {
