@@ -206,12 +206,20 @@ int sb_perl_has_sub(PerlInterpreter *my_perl, const char *name) {
 
 /* Call sub `name` in scalar context with `args` (objects become blessed
  * references). Returns NULL and the result's integer value in *ret (and
- * whether it was defined in *defined), or the error text. */
+ * whether it was defined in *defined; -1: there is no such sub), or the
+ * error text. */
 char *sb_perl_call(PerlInterpreter *my_perl, const char *name, int argc, const sb_val *args, long long *ret, int *defined) {
     dSP;
     int count, i;
     char *err;
+    CV *cv;
     PERL_SET_CONTEXT(my_perl);
+    cv = get_cv(name, 0);
+    if (!cv) {
+        *ret = 0;
+        *defined = -1;
+        return NULL;
+    }
     ENTER;
     SAVETMPS;
     PUSHMARK(SP);
@@ -225,7 +233,7 @@ char *sb_perl_call(PerlInterpreter *my_perl, const char *name, int argc, const s
         }
     }
     PUTBACK;
-    count = call_pv(name, G_SCALAR | G_EVAL);
+    count = call_sv((SV *)cv, G_SCALAR | G_EVAL);
     SPAGAIN;
     *ret = 0;
     *defined = 0;

@@ -26,6 +26,8 @@ pub enum Outcome {
     Returned(Option<i64>),
     /// The sub ended the script (`KSR::x::exit()`, `KSR::x::drop()`).
     Exited,
+    /// There is no sub of that name.
+    Missing,
     /// die / compile error: Perl's message (with file and line).
     Died(String),
 }
@@ -108,6 +110,7 @@ impl Interp {
         match unsafe { ffi::take_error(err) } {
             Some(e) if e.starts_with(EXIT_MARK) => Outcome::Exited,
             Some(e) => Outcome::Died(e.trim_end().to_string()),
+            None if defined < 0 => Outcome::Missing,
             None => Outcome::Returned((defined != 0).then_some(ret)),
         }
     }

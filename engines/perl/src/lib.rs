@@ -235,12 +235,10 @@ fn run_on_interp<R>(count: bool, f: impl FnOnce(&Interp) -> R) -> Result<R, Stri
 fn destroy(it: &Rc<Interp>, s: &Settings) {
     it.enter();
     if let Some(f) = &s.destroy_func {
-        if it.has_sub(f) {
-            if let Outcome::Died(e) = it.call(f, &[]) {
-                tracing::error!(target: "script", "perl_destroy_func {f}: {e}");
-            }
-        } else {
-            tracing::warn!(target: "script", "perl_destroy_func: no Perl function '{f}'");
+        match it.call(f, &[]) {
+            Outcome::Died(e) => tracing::error!(target: "script", "perl_destroy_func {f}: {e}"),
+            Outcome::Missing => tracing::warn!(target: "script", "perl_destroy_func: no Perl function '{f}'"),
+            _ => {}
         }
     }
     // The last reference: dropping it destroys the interpreter.
@@ -257,12 +255,7 @@ fn perl_exec(ctx: &mut RouteCtx<'_>, func: &str, param: Option<&str>, pass_msg: 
     if let Some(p) = param {
         args.push(SbVal::str(p));
     }
-    let outcome = with_interp(|it| {
-        if !it.has_sub(func) {
-            return Outcome::Died(format!("no Perl function '{func}' in the script"));
-        }
-        it.call(func, &args)
-    });
+    let outcome = with_interp(|it| it.call(func, &args));
     drop(entered);
     match outcome {
         Err(e) => {
@@ -271,6 +264,10 @@ fn perl_exec(ctx: &mut RouteCtx<'_>, func: &str, param: Option<&str>, pass_msg: 
         }
         Ok(Outcome::Returned(v)) => v.unwrap_or(0).clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
         Ok(Outcome::Exited) => 0,
+        Ok(Outcome::Missing) => {
+            tracing::error!(target: "script", "{what}(\"{func}\"): no Perl function '{func}' in the script");
+            -1
+        }
         Ok(Outcome::Died(e)) => {
             tracing::error!(target: "script", "{what}(\"{func}\"): {e}");
             -1
@@ -323,22 +320,18 @@ impl Engine for PerlKemiEngine {
         let Some(func) = self.names.name(cb) else { return Ok(1) };
         let func = format!("main::{func}");
         let entered = Entered::new(ctx);
-        let outcome = with_interp(|it| {
-            if !it.has_sub(&func) {
-                return None;
-            }
-            Some(match cb {
-                Callback::Event(ev) => it.call(&func, &[SbVal::str(ev)]),
-                _ => it.call(&func, &[]),
-            })
+        let outcome = with_interp(|it| match cb {
+            Callback::Event(ev) => it.call(&func, &[SbVal::str(ev)]),
+            _ => it.call(&func, &[]),
         });
         drop(entered);
         match outcome {
             Err(e) => Err(ScriptError { message: e }),
-            Ok(None) => Ok(1),
-            Ok(Some(Outcome::Returned(v))) => Ok(v.map_or(1, |v| v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)),
-            Ok(Some(Outcome::Exited)) => Ok(0),
-            Ok(Some(Outcome::Died(e))) => Err(ScriptError { message: e }),
+            // A callback the script does not define is skipped.
+            Ok(Outcome::Missing) => Ok(1),
+            Ok(Outcome::Returned(v)) => Ok(v.map_or(1, |v| v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)),
+            Ok(Outcome::Exited) => Ok(0),
+            Ok(Outcome::Died(e)) => Err(ScriptError { message: e }),
         }
     }
 
