@@ -344,16 +344,23 @@ fn flag(a: &[Arg2<'_>], func: &str) -> R {
 /// number of parameters, converted to the declared types.
 fn module_function(c: &mut RouteCtx<'_>, name: &str, args: &[Arg2<'_>]) -> R {
     let e = crate::native_export(name, args.len()).ok_or_else(|| format!("moduleFunction: no function {name}() with {} parameter(s) is available", args.len()))?;
+    let (ret, _) = with_args(e, args, &format!("{name}()"), |argv| exports::invoke(e, c, argv))?;
+    Ok(Out::Int(ret.code()))
+}
+
+/// Convert Perl arguments to `e`'s parameter types (numbers for Int,
+/// text for the rest) and run `f` on them; `label` names the call in
+/// errors.
+fn with_args<T>(e: &Export, args: &[Arg2<'_>], label: &str, f: impl FnOnce(&[Arg<'_>]) -> T) -> Result<T, String> {
     let strs: Vec<String> = args.iter().map(Arg2::text).collect();
     let mut argv: Vec<Arg<'_>> = Vec::with_capacity(args.len());
     for (i, (p, a)) in e.params.iter().zip(args).enumerate() {
         argv.push(match p {
-            Param::Int => Arg::Int(a.int().ok_or_else(|| format!("{name}(): parameter {} must be an integer", i + 1))?),
+            Param::Int => Arg::Int(a.int().ok_or_else(|| format!("{label}: parameter {} must be an integer", i + 1))?),
             Param::Str | Param::Fmt => Arg::Str(&strs[i]),
         });
     }
-    let (ret, _) = exports::invoke(e, c, &argv);
-    Ok(Out::Int(ret.code()))
+    Ok(f(&argv))
 }
 
 /// `KSR::module::name(args)` in Perl KEMI.
@@ -361,15 +368,8 @@ fn ksr_call(e: &'static Export, args: &[Arg2<'_>]) -> R {
     if args.len() != e.params.len() {
         return Err(format!("KSR::{}: {} parameter(s) expected, {} given", e.qualified_name().replace('.', "::"), e.params.len(), args.len()));
     }
-    let strs: Vec<String> = args.iter().map(Arg2::text).collect();
-    let mut argv: Vec<Arg<'_>> = Vec::with_capacity(args.len());
-    for (i, (p, a)) in e.params.iter().zip(args).enumerate() {
-        argv.push(match p {
-            Param::Int => Arg::Int(a.int().ok_or_else(|| format!("KSR::{}: parameter {} must be an integer", e.name, i + 1))?),
-            Param::Str | Param::Fmt => Arg::Str(&strs[i]),
-        });
-    }
-    let (ret, asked_stop) = in_route(&format!("KSR::{}", e.name), |c| Ok(exports::invoke(e, c, &argv)))?;
+    let label = format!("KSR::{}", e.name);
+    let (ret, asked_stop) = with_args(e, args, &label, |argv| in_route(&label, |c| Ok(exports::invoke(e, c, argv))))??;
     if asked_stop && ret == Ret::Int(0) {
         // Unwind the Perl callback; the engine sees the mark.
         return Err(EXIT_MARK.to_string());
