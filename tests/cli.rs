@@ -149,3 +149,22 @@ fn a_broken_cfg_stops_the_start_too() {
     assert!(err.contains("unknown_module.cfg:4: "), "{err}");
     assert!(err.contains("no_such_module"), "{err}");
 }
+
+/// A Perl script that does not compile stops `-c` (and the start) with
+/// Perl's message, naming the script and the line.
+#[test]
+fn check_rejects_a_perl_script_with_a_syntax_error() {
+    let dir = TempDir::new();
+    std::fs::write(dir.path().join("broken.pl"), "use strict;\nsub route {\n    my $m = shift;\n    my $x = ;\n    return 1;\n}\n1;\n").unwrap();
+    let cfg = dir.path().join("kamailio.cfg");
+    std::fs::write(
+        &cfg,
+        "loadmodule \"app_perl.so\"\nmodparam(\"app_perl\", \"filename\", \"broken.pl\")\nrequest_route { perl_exec(\"route\"); }\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["-c", "-f", cfg.to_str().unwrap()]);
+    assert_ne!(code, 0, "a broken script was accepted");
+    assert!(err.contains("broken.pl line 4"), "{err}");
+    assert!(err.contains("syntax error"), "{err}");
+    assert!(!err.contains("(eval"), "Perl's own place is kept: {err}");
+}

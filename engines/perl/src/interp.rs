@@ -41,7 +41,7 @@ $SIG{__WARN__} = sub { Switchboard::Perl::warn(join('', @_)) };
 # so the log always says which line of the script failed.
 $SIG{__DIE__} = sub {
     my $e = shift;
-    die $e if ref $e || $e =~ /^__switchboard_exit__/ || $e =~ / line \d+\.?\n?\z/;
+    die $e if ref $e || $e =~ /^__switchboard_exit__/ || $e =~ / at \S+ line \d+/;
     my (undef, $file, $line) = caller;
     chomp $e;
     die "$e (at $file line $line)\n";
