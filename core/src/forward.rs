@@ -48,6 +48,7 @@ use crate::engine::Callback;
 use crate::exports::{export, Arg, Export, Ret};
 use crate::route::{mask, RecordRoute, RouteCtx, RouteType, Shared, Stop, Vars};
 use crate::server;
+use crate::sip::write::push_host_port;
 use crate::sip::{self, Host, Scheme, SipMessage, Uri, Via};
 use crate::transport::{Destination, Protocol, ReceiveInfo};
 
@@ -154,15 +155,21 @@ pub fn outgoing_socket(
 
 /// `ip:port`, IPv6 in brackets (Via sent-by, URI host:port).
 pub fn host_port(a: SocketAddr) -> String {
-    match a {
-        SocketAddr::V4(v) => format!("{}:{}", v.ip(), v.port()),
-        SocketAddr::V6(v) => format!("[{}]:{}", v.ip(), v.port()),
-    }
+    let mut s = String::with_capacity(24);
+    push_host_port(&mut s, a);
+    s
 }
 
 /// Our Via value for a request leaving from `local` over `proto`.
 pub fn via_value(proto: Protocol, local: SocketAddr, branch: &str) -> String {
-    format!("SIP/2.0/{} {};branch={branch}", proto.via_name(), host_port(local))
+    let mut s = String::with_capacity(48 + branch.len());
+    s.push_str("SIP/2.0/");
+    s.push_str(proto.via_name());
+    s.push(' ');
+    push_host_port(&mut s, local);
+    s.push_str(";branch=");
+    s.push_str(branch);
+    s
 }
 
 /// The advertised address of the socket a message came in on.

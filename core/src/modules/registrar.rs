@@ -42,7 +42,6 @@
 //!   then sets `$du` to it. With `use_path=1`, the Path headers are stored
 //!   and `lookup` sets `$du` to the first Path URI (it wins over received).
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::cfg::Config;
@@ -160,8 +159,22 @@ impl RegReply {
     }
 }
 
-/// `Date:` value (RFC 1123 / RFC 3261 §20.17) for a unix time.
+/// `Date:` value (RFC 1123 / RFC 3261 §20.17) for a unix time; the last
+/// one is kept per thread, as every REGISTER of a second carries the same.
 pub fn http_date(t: i64) -> String {
+    thread_local! {
+        static LAST: std::cell::RefCell<(i64, String)> = const { std::cell::RefCell::new((i64::MIN, String::new())) };
+    }
+    LAST.with_borrow_mut(|(at, s)| {
+        if *at != t {
+            *s = format_http_date(t);
+            *at = t;
+        }
+        s.clone()
+    })
+}
+
+fn format_http_date(t: i64) -> String {
     let days = t.div_euclid(86400);
     let secs = t.rem_euclid(86400);
     // Civil from days (Howard Hinnant's algorithm).
@@ -333,7 +346,13 @@ pub fn process_register(
         None
     };
     let user_agent = msg.header(HeaderName::UserAgent).unwrap_or("").trim().to_string();
-    let socket = Some(format!("{}:{}", info.proto.as_str(), info.local));
+    let socket = {
+        let mut s = String::with_capacity(32);
+        s.push_str(info.proto.as_str());
+        s.push(':');
+        crate::sip::write::push_host_port(&mut s, info.local);
+        Some(s)
+    };
     let store_domain = ul.settings.use_domain.then(|| host.clone());
 
     let result = domain.with_bindings(&aor, now, |live| {
@@ -396,20 +415,22 @@ pub fn process_register(
             return Err(RegReply::err(503, "Too Many Registered Contacts"));
         }
         *live = v;
-        Ok(live.clone())
+        Ok(ok_reply(live, now))
     });
-    match result {
-        Ok(bindings) => ok_reply(&bindings, now),
-        Err(r) => r,
-    }
+    result.unwrap_or_else(|r| r)
 }
 
 fn ok_reply(bindings: &[Binding], now: i64) -> RegReply {
     let mut headers = Vec::with_capacity(bindings.len() + 1);
     for b in bindings {
-        let mut v = format!("<{}>;expires={}", b.contact, b.remaining(now));
+        let mut v = String::with_capacity(b.contact.len() + 24);
+        v.push('<');
+        v.push_str(&b.contact);
+        v.push_str(">;expires=");
+        crate::sip::write::push_int(&mut v, b.remaining(now));
         if b.q >= 0 {
-            let _ = write!(v, ";q={}", fmt_q(b.q));
+            v.push_str(";q=");
+            v.push_str(&fmt_q(b.q));
         }
         headers.push(("Contact".to_string(), v));
     }

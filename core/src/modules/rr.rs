@@ -70,13 +70,6 @@ const PENDING_AVP: &str = "\u{0}rr.pending";
 /// consumed (for `check_route_param` / `is_direction`).
 const ROUTED_AVP: &str = "\u{0}rr.routed";
 
-fn host_port(addr: SocketAddr) -> String {
-    match addr {
-        SocketAddr::V4(a) => format!("{}:{}", a.ip(), a.port()),
-        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
-    }
-}
-
 fn one_rr(socket: (Protocol, SocketAddr), preset: Option<&str>, lr: &str, params: &str) -> String {
     let uri = match preset {
         Some(p) => {
@@ -89,7 +82,9 @@ fn one_rr(socket: (Protocol, SocketAddr), preset: Option<&str>, lr: &str, params
         }
         None => {
             let (proto, addr) = socket;
-            let mut u = format!("sip:{}", host_port(addr));
+            let mut u = String::with_capacity(48);
+            u.push_str("sip:");
+            crate::sip::write::push_host_port(&mut u, addr);
             if proto != Protocol::Udp {
                 u.push_str(";transport=");
                 u.push_str(proto.as_str());
@@ -97,7 +92,13 @@ fn one_rr(socket: (Protocol, SocketAddr), preset: Option<&str>, lr: &str, params
             u
         }
     };
-    format!("<{uri}{lr}{params}>")
+    let mut v = String::with_capacity(uri.len() + lr.len() + params.len() + 2);
+    v.push('<');
+    v.push_str(&uri);
+    v.push_str(lr);
+    v.push_str(params);
+    v.push('>');
+    v
 }
 
 /// The Record-Route header values for a request received on `incoming`

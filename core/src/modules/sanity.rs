@@ -126,6 +126,16 @@ fn tag_count(v: &str) -> usize {
 pub fn check(ctx: &RouteCtx<'_>, checks: u32, uri_checks: u32) -> Result<(), Failure> {
     let msg = &ctx.msg;
     let req = msg.is_request();
+    // What the server's `validate` already proved for this message (the
+    // version, CSeq number and method, Expires, the first Via, and that
+    // R-URI, From, To and Contact parse when present) is not parsed again.
+    let trusted = msg.is_validated();
+    let proved = if trusted {
+        RURI_SIP_VERSION | VIA1_HEADER | CSEQ_VALUE | CSEQ_METHOD | EXPIRES_VALUE
+    } else {
+        0
+    };
+    let checks = checks & !proved;
     let on = |bit: u32| checks & bit != 0;
     if req && on(RURI_SIP_VERSION) && !msg.version().eq_ignore_ascii_case("SIP/2.0") {
         return fail(505, "Version Not Supported");
@@ -191,16 +201,18 @@ pub fn check(ctx: &RouteCtx<'_>, checks: u32, uri_checks: u32) -> Result<(), Fai
         }
     }
     if on(PARSE_URIS) {
-        if req && uri_checks & URI_RURI != 0 && msg.ruri().is_none_or(|r| r.is_err()) {
+        // absent, or (unless validate proved it) not parseable
+        let bad = |name: HeaderName, parses: &dyn Fn() -> bool| msg.header(name).is_none() || (!trusted && !parses());
+        if req && uri_checks & URI_RURI != 0 && !trusted && msg.ruri().is_none_or(|r| r.is_err()) {
             return fail(400, "Bad Request URI");
         }
-        if uri_checks & URI_FROM != 0 && msg.from().is_none_or(|r| r.is_err()) {
+        if uri_checks & URI_FROM != 0 && bad(HeaderName::From, &|| msg.from().is_some_and(|r| r.is_ok())) {
             return fail(400, "Bad From URI");
         }
-        if uri_checks & URI_TO != 0 && msg.to().is_none_or(|r| r.is_err()) {
+        if uri_checks & URI_TO != 0 && bad(HeaderName::To, &|| msg.to().is_some_and(|r| r.is_ok())) {
             return fail(400, "Bad To URI");
         }
-        if uri_checks & URI_CONTACT != 0 {
+        if uri_checks & URI_CONTACT != 0 && !trusted {
             for c in msg.contacts() {
                 match c {
                     Ok(Contact::Star) => {}

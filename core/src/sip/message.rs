@@ -1,7 +1,10 @@
 //! The parsed message: the original bytes plus offsets. Typed views are
 //! computed on demand from those offsets (they are cheap: a few dozen
 //! nanoseconds each and allocation-free), which keeps the struct `Send`
-//! and lets a proxy pay only for the headers it actually looks at.
+//! and lets a proxy pay only for the headers it actually looks at. The top
+//! Via, asked for several times per message, is kept once parsed.
+
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 
@@ -14,7 +17,7 @@ use super::nameaddr::header_params_unchecked;
 use super::nameaddr::{Contact, NameAddr};
 use super::text::{find_generic_param, split_list, split_list_if, trim_lws};
 use super::uri::Uri;
-use super::via::Via;
+use super::via::{Via, ViaSpans};
 
 /// Byte range in the message buffer. u32 keeps header entries small; the
 /// size limit keeps messages far below 4 GiB.
@@ -75,6 +78,12 @@ pub struct SipMessage {
     pub(crate) body_start: usize,
     pub(crate) content_length: Option<usize>,
     pub(crate) edits: Option<Box<Edits>>,
+    /// The top Via, parsed on first use: transaction matching, replies,
+    /// sanity and the script all ask for it, several times per message.
+    pub(crate) top_via: OnceLock<Result<ViaSpans, ParseError>>,
+    /// Set when [`SipMessage::validate`] passed: later checks (sanity) need
+    /// not parse again what it already proved.
+    pub(crate) validated: OnceLock<()>,
 }
 
 impl SipMessage {
@@ -99,6 +108,8 @@ impl SipMessage {
             body_start,
             content_length,
             edits: None,
+            top_via: OnceLock::new(),
+            validated: OnceLock::new(),
         }
     }
 
@@ -110,6 +121,11 @@ impl SipMessage {
         // (SP, ':', CR, LF, ...), hence on a char boundary.
         debug_assert!(std::str::from_utf8(bytes).is_ok());
         unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+
+    /// True once [`SipMessage::validate`] has passed on this message.
+    pub fn is_validated(&self) -> bool {
+        self.validated.get().is_some()
     }
 
     pub fn is_request(&self) -> bool {
@@ -268,8 +284,12 @@ impl SipMessage {
     }
     /// The first Via value.
     pub fn top_via(&self) -> Result<Via<'_>, ParseError> {
-        let v = self.header(HeaderName::Via).ok_or(reasons::NO_VIA)?;
-        Via::parse(split_list(v).next().unwrap_or(""))
+        let head = self.text(Span::new(self.msg_start, self.head_end));
+        let spans = self.top_via.get_or_init(|| {
+            let v = self.header(HeaderName::Via).ok_or(reasons::NO_VIA)?;
+            Via::parse(split_list(v).next().unwrap_or("")).map(|via| via.spans_in(head))
+        });
+        spans.map(|s| Via::from_spans(head, &s))
     }
     pub fn via_count(&self) -> usize {
         self.header_all(HeaderName::Via)

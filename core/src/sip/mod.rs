@@ -40,6 +40,7 @@ mod text;
 mod uri;
 mod validate;
 mod via;
+pub mod write;
 
 pub use cseq::{CSeq, MediaType};
 pub use error::ParseError;

@@ -12,6 +12,7 @@ use super::message::SipMessage;
 use super::nameaddr::NameAddr;
 use super::text::{split_list, top_level_comma, trim_lws};
 use super::via::{parse_ip, Via};
+use super::write::{push_hex16, push_int, push_ip};
 
 #[derive(Clone, Debug, Default)]
 pub struct ReplyOptions {
@@ -31,6 +32,11 @@ pub struct ReplyOptions {
 
 /// Replaces CR, LF and NUL so copied bytes can never break framing.
 fn put_clean(out: &mut BytesMut, v: &[u8]) {
+    // Header values of a parsed message never hold these; copy them whole.
+    if memchr::memchr3(b'\r', b'\n', 0, v).is_none() {
+        out.put_slice(v);
+        return;
+    }
     for &b in v {
         out.put_u8(if b == b'\r' || b == b'\n' || b == 0 {
             b' '
@@ -52,32 +58,37 @@ fn derive_tag(call_id: &[u8], from_tag: &[u8], branch: &[u8]) -> String {
     call_id.hash(&mut h);
     from_tag.hash(&mut h);
     branch.hash(&mut h);
-    format!("sb{:016x}", h.finish())
+    let mut s = String::with_capacity(18);
+    s.push_str("sb");
+    push_hex16(&mut s, h.finish());
+    s
 }
 
 /// The top Via value with received/rport filled in for `src`.
-fn stamp_via(v: &Via<'_>, src: SocketAddr) -> String {
+fn stamp_via(v: &Via<'_>, src: SocketAddr, s: &mut String) {
     let ip = src.ip();
     let host_is_src = parse_ip(v.host()) == Some(ip);
-    let mut s = format!(
-        "{}/{}/{} {}",
-        v.protocol(),
-        v.version(),
-        v.transport(),
-        v.host()
-    );
+    s.push_str(v.protocol());
+    s.push('/');
+    s.push_str(v.version());
+    s.push('/');
+    s.push_str(v.transport());
+    s.push(' ');
+    s.push_str(v.host());
     if let Some(p) = v.port() {
-        s.push_str(&format!(":{p}"));
+        s.push(':');
+        push_int(s, p);
     }
     for (n, val) in v.params() {
         if n.eq_ignore_ascii_case("received") {
             continue;
         }
+        s.push(';');
         if n.eq_ignore_ascii_case("rport") {
-            s.push_str(&format!(";rport={}", src.port()));
+            s.push_str("rport=");
+            push_int(s, src.port());
             continue;
         }
-        s.push(';');
         s.push_str(n);
         if let Some(val) = val {
             s.push('=');
@@ -85,9 +96,9 @@ fn stamp_via(v: &Via<'_>, src: SocketAddr) -> String {
         }
     }
     if !host_is_src || v.has_rport() {
-        s.push_str(&format!(";received={ip}"));
+        s.push_str(";received=");
+        push_ip(s, ip);
     }
-    s
 }
 
 struct Parts<'a> {
@@ -104,7 +115,9 @@ struct Parts<'a> {
 
 fn write_reply(code: u16, reason: &str, p: &Parts<'_>, opts: &ReplyOptions) -> Bytes {
     let mut out = BytesMut::with_capacity(512);
-    out.put_slice(format!("SIP/2.0 {code} ").as_bytes());
+    out.put_slice(b"SIP/2.0 ");
+    out.put_slice(itoa::Buffer::new().format(code).as_bytes());
+    out.put_u8(b' ');
     put_clean(&mut out, reason.as_bytes());
     out.put_slice(b"\r\n");
     for v in &p.vias {
@@ -154,7 +167,8 @@ fn via_line<'a>(value: &'a str, first: bool, opts: &ReplyOptions) -> Cow<'a, [u8
     if let (true, Some(src)) = (first, opts.received) {
         let top = split_list(value).next().unwrap_or("");
         if let Ok(v) = Via::parse(top) {
-            let mut s = stamp_via(&v, src);
+            let mut s = String::with_capacity(value.len() + 32);
+            stamp_via(&v, src, &mut s);
             if let Some(c) = top_level_comma(value) {
                 s.push_str(", ");
                 s.push_str(trim_lws(&value[c + 1..]));

@@ -20,6 +20,12 @@ impl SipMessage {
     /// Record-Route, Max-Forwards, Expires, Content-Type, Retry-After and
     /// Date when they are present.
     pub fn validate(&self) -> Result<(), ParseError> {
+        self.check()?;
+        let _ = self.validated.set(());
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), ParseError> {
         if !self.version().eq_ignore_ascii_case("SIP/2.0") {
             return Err(reasons::VERSION);
         }

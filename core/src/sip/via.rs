@@ -19,6 +19,18 @@ pub struct Via<'a> {
     params: &'a str,
 }
 
+/// A parsed Via as offsets into the text it was parsed from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ViaSpans {
+    raw: (u32, u32),
+    protocol: (u32, u32),
+    version: (u32, u32),
+    transport: (u32, u32),
+    host: (u32, u32),
+    port: Option<u16>,
+    params: (u32, u32),
+}
+
 /// Where a reply goes: an address, or a name that still needs resolving.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Host<'a> {
@@ -113,6 +125,38 @@ impl<'a> Via<'a> {
             port,
             params,
         })
+    }
+
+    /// Where this Via's parts lie in `base` (which must contain them), so
+    /// a message can keep its parsed top Via without borrowing itself.
+    pub(crate) fn spans_in(&self, base: &str) -> ViaSpans {
+        let at = |s: &str| {
+            let start = s.as_ptr() as usize - base.as_ptr() as usize;
+            (start as u32, (start + s.len()) as u32)
+        };
+        ViaSpans {
+            raw: at(self.raw),
+            protocol: at(self.protocol),
+            version: at(self.version),
+            transport: at(self.transport),
+            host: at(self.host),
+            port: self.port,
+            params: at(self.params),
+        }
+    }
+
+    /// The Via that [`Via::spans_in`] recorded for the same `base`.
+    pub(crate) fn from_spans(base: &'a str, s: &ViaSpans) -> Via<'a> {
+        let get = |(a, b): (u32, u32)| &base[a as usize..b as usize];
+        Via {
+            raw: get(s.raw),
+            protocol: get(s.protocol),
+            version: get(s.version),
+            transport: get(s.transport),
+            host: get(s.host),
+            port: s.port,
+            params: get(s.params),
+        }
     }
 
     /// The whole via-parm as written.

@@ -453,23 +453,35 @@ fn method_key(m: &Method) -> &str {
 
 /// The server-transaction key of a request, for `method` (ACK → INVITE).
 fn server_key(msg: &SipMessage, method: &str) -> Option<String> {
+    // Built by hand: this runs for every request (t_check_trans,
+    // t_newtran), and the formatting machinery was a visible share of it.
     let via = msg.top_via().ok()?;
+    let mut k = String::with_capacity(96);
     match via.branch() {
-        Some(b) if b.starts_with("z9hG4bK") => Some(format!(
-            "{b}\x01{}:{}\x01{method}",
-            via.host().to_ascii_lowercase(),
-            via.port_or_default()
-        )),
+        Some(b) if b.starts_with("z9hG4bK") => {
+            k.push_str(b);
+            k.push('\x01');
+            for c in via.host().chars() {
+                k.push(c.to_ascii_lowercase());
+            }
+            k.push(':');
+            sip::write::push_int(&mut k, via.port_or_default());
+        }
         _ => {
             let seq = msg.cseq()?.ok()?.seq;
-            Some(format!(
-                "~{}\x01{seq}\x01{}\x01{}\x01{method}",
-                msg.call_id()?,
-                msg.from_tag().unwrap_or(""),
-                via.as_str()
-            ))
+            k.push('~');
+            k.push_str(msg.call_id()?);
+            k.push('\x01');
+            sip::write::push_int(&mut k, seq);
+            k.push('\x01');
+            k.push_str(msg.from_tag().unwrap_or(""));
+            k.push('\x01');
+            k.push_str(via.as_str());
         }
     }
+    k.push('\x01');
+    k.push_str(method);
+    Some(k)
 }
 
 fn reason_of(code: u16) -> &'static str {

@@ -188,8 +188,17 @@ impl Domain {
     /// is removed when `f` leaves it empty.
     pub fn with_bindings<R>(&self, aor: &str, now: i64, f: impl FnOnce(&mut Vec<Binding>) -> R) -> R {
         let mut shard = self.shard(aor);
-        let mut rec = shard.remove(aor).unwrap_or_else(|| Record { aor: aor.to_string(), bindings: Vec::new() });
-        rec.bindings.retain(|b| !b.is_expired(now));
+        // In place when the AoR is known (the common refresh): no key copy,
+        // no second hash.
+        if let Some(rec) = shard.get_mut(aor) {
+            rec.bindings.retain(|b| !b.is_expired(now));
+            let r = f(&mut rec.bindings);
+            if rec.bindings.is_empty() {
+                shard.remove(aor);
+            }
+            return r;
+        }
+        let mut rec = Record { aor: aor.to_string(), bindings: Vec::new() };
         let r = f(&mut rec.bindings);
         if !rec.bindings.is_empty() {
             shard.insert(aor.to_string(), rec);

@@ -112,3 +112,36 @@ fn autodrop_and_noreply() {
     assert_eq!(remembered, Some(400));
     assert_eq!(call(&mut ctx, "sanity", "sanity_reply", &[]), Ret::Int(-1));
 }
+
+/// The checks skipped for a message the server already validated give the
+/// same answer as running them: every torture message that validates, and
+/// one without From (validate accepts it, sanity's URI check does not).
+#[test]
+fn validated_messages_get_the_same_answers() {
+    let mut names: Vec<String> = std::fs::read_dir(TORTURE)
+        .expect("torture dir")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".dat").map(str::to_string))
+        .collect();
+    names.sort();
+    let sh = shared();
+    let run = |m: crate::sip::SipMessage| {
+        let mut vars: Vars = Default::default();
+        let ctx = RouteCtx::new(&sh, RouteType::Request, m, info(), &mut vars);
+        check(&ctx, 0x7fff, 15).map_err(|f| f.code)
+    };
+    let mut compared = 0;
+    for name in &names {
+        let Some(m) = torture(name) else { continue };
+        let plain = run(m.clone());
+        if m.validate().is_ok() {
+            assert!(m.is_validated());
+            assert_eq!(run(m), plain, "{name}");
+            compared += 1;
+        }
+    }
+    assert!(compared >= 10, "only {compared} torture messages validate");
+    let from_line = INVITE.lines().find(|l| l.starts_with("f:")).expect("INVITE has From (compact)");
+    let no_from = crate::modules::testutil::msg(&INVITE.replace(&format!("{from_line}\n"), ""));
+    no_from.validate().expect("validate accepts a request without From");
+    assert_eq!(run(no_from), Err(400));
+}
