@@ -4,7 +4,7 @@
 # KSR.<module> exists only when the cfg loads the module (test with hasattr).
 # Int parameters also take numeric strings, str parameters numbers.
 
-from typing import Optional, Union
+from typing import NoReturn, Optional, Union
 
 
 def add_local_rport() -> int:
@@ -23,7 +23,7 @@ def crit(p1: str) -> int: ...
 
 def dbg(p1: str) -> int: ...
 
-def drop() -> int: ...
+def drop() -> NoReturn: ...
 
 def err(p1: str) -> int: ...
 
@@ -815,10 +815,10 @@ tmx: _tmx
 class _x:
 
     @staticmethod
-    def drop() -> int: ...
+    def drop() -> NoReturn: ...
 
     @staticmethod
-    def exit() -> int: ...
+    def exit() -> NoReturn: ...
 
     @staticmethod
     def modf(name: str, *args: Union[str, int]) -> int:

@@ -78,14 +78,20 @@ impl<'t> Parser<'t> {
         }
         Ok(t)
     }
-    /// `;` ends a statement; Kamailio also accepts it missing before `}`
-    /// and at the end of a block.
+    /// `;` ends every simple statement, also the last one of a block
+    /// (Kamailio 5.6 rejects `{ exit }` with "missing ';'?").
     fn end_statement(&mut self) -> Result<(), CfgError> {
-        if self.eat_punct(";") || self.peek().is_none() || self.at_punct("}") {
+        if self.eat_punct(";") {
             return Ok(());
         }
-        let t = self.peek().unwrap();
-        Err(CfgError::at(&t.origin, format!("expected ';' after the statement, found {}", describe(t))))
+        match self.peek() {
+            Some(t) => Err(CfgError::at(&t.origin, format!("expected ';' after the statement, found {}", describe(t)))),
+            // at the statement's last token: the block's end is not a token
+            None => Err(CfgError::at(
+                self.toks.last().map_or(&self.end, |t| &t.origin),
+                "expected ';' after the statement, found the end of the block",
+            )),
+        }
     }
 
     /// One statement; None for an empty one (`;`).
@@ -243,6 +249,14 @@ impl<'t> Parser<'t> {
                 return Err(CfgError::at(&t.origin, format!("expected 'case' or 'default' in the switch, found {}", describe(t))));
             };
             self.expect_punct(":", "after the case label")?;
+            // As Kamailio: the labels of one switch are all numbers or all
+            // strings/regexes.
+            let int = |l: &CaseLabel| matches!(l, CaseLabel::Int(_));
+            if label != CaseLabel::Default
+                && cases.iter().any(|c| c.label != CaseLabel::Default && int(&c.label) != int(&label))
+            {
+                return Err(CfgError::at(&t.origin, "switch: integer and string/regex case labels mixed"));
+            }
             cases.push(Case { label, origin: t.origin.clone(), body: Vec::new() });
         }
     }

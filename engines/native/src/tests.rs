@@ -975,6 +975,33 @@ fn error_missing_semicolon_between_statements() {
     assert_load_err(&err_cfg("return(1) $var(a) = 1;", ""), 3, &["expected ';'"]);
 }
 
+/// Kamailio 5.6 refuses a statement without `;` also when it is the last
+/// one of a block ("bad command: missing ';'?").
+#[test]
+fn error_missing_semicolon_before_closing_brace() {
+    assert_load_err(&err_cfg("if (1) {\n  setflag(1)\n}", ""), 5, &["expected ';'", "'}'"]);
+    assert_load_err(&err_cfg("$var(a) = 1;\nexit", ""), 4, &["expected ';'", "end of the block"]);
+    assert_load_err(&err_cfg("switch ($rU) {\n  case \"a\": return(1)\n}", ""), 5, &["expected ';'"]);
+    // `if { ... };` keeps its optional `;` (an empty statement).
+    compile(&err_cfg("if (1) { exit; };\n$var(a) = 1;", "")).expect("loads");
+}
+
+#[test]
+fn error_switch_mixing_int_and_string_labels() {
+    assert_load_err(
+        &err_cfg("switch ($rU) {\n  case 1: break;\n  case \"abc\": break;\n}", ""),
+        5,
+        &["integer and string/regex case labels mixed"],
+    );
+    assert_load_err(
+        &err_cfg("switch ($rU) {\n  case /\"^a\": break;\n  default: break;\n  case 2: break;\n}", ""),
+        6,
+        &["mixed"],
+    );
+    // Strings and regexes together are fine, and so is default with either.
+    compile(&err_cfg("switch ($rU) {\n  case \"a\": break;\n  case /\"^b\": break;\n  default: break;\n}", "")).expect("loads");
+}
+
 #[test]
 fn error_unclosed_parenthesis() {
     let (path, msg) = compile(&err_cfg("if ($var(a) == 1 {\n  $var(b) = 1;\n}", "")).err().expect("must not load");

@@ -43,7 +43,8 @@
 //! (a 500 for a request nobody answered). `KSR.x.exit()` and the other
 //! functions that end the script raise `ScriptExit` (a `SystemExit`) to
 //! unwind the callback; `sys.exit()` ends the callback it is called in
-//! and nothing more.
+//! and nothing more — and so do `os._exit()` and `os.abort()`, replaced at
+//! start so that a script cannot end the server.
 
 use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
@@ -165,6 +166,7 @@ impl PythonFactory {
             ));
         }
         Python::initialize();
+        Python::attach(|py| guard_process_exit(py)).map_err(|e| format!("cannot set up Python: {e}"))?;
         engine::set_blocking_hook(release_gil);
         let name = s
             .script
@@ -500,6 +502,31 @@ fn return_code(v: &Bound<'_, PyAny>) -> i32 {
         return f.value() as i32;
     }
     1
+}
+
+/// A script cannot end the server: `os._exit(n)` and `os.abort()` raise
+/// `SystemExit` instead (so they end the callback, like `sys.exit(n)`).
+const GUARD_EXIT: &str = r#"
+import os as _os, sys as _sys
+def _say(text):
+    try:
+        import KSR
+        KSR.warn(text + "\n")
+    except Exception:
+        _sys.stderr.write(text + "\n")
+def _exit(status=0):
+    _say("os._exit(%r) in a script ends the callback, not the server" % (status,))
+    raise SystemExit(status)
+def _abort():
+    _say("os.abort() in a script ends the callback, not the server")
+    raise SystemExit(-1)
+_os._exit = _exit
+_os.abort = _abort
+"#;
+
+fn guard_process_exit(py: Python<'_>) -> PyResult<()> {
+    let code = std::ffi::CString::new(GUARD_EXIT).expect("no NUL");
+    py.run(&code, None, None)
 }
 
 /// `sys.exit(x)` in a callback: the callback ends with code `x` (None:

@@ -24,7 +24,7 @@ pub fn generate_for<'e>(exports: impl Iterator<Item = &'e Export>) -> String {
          # do not edit: run `UPDATE_KSR_PYI=1 cargo test -p switchboard-python` instead.\n\
          # KSR.<module> exists only when the cfg loads the module (test with hasattr).\n\
          # Int parameters also take numeric strings, str parameters numbers.\n\n\
-         from typing import Optional, Union\n",
+         from typing import NoReturn, Optional, Union\n",
     );
     for (group, list) in &groups {
         let indent = if group.is_empty() { "" } else { "    " };
@@ -50,12 +50,14 @@ pub fn generate_for<'e>(exports: impl Iterator<Item = &'e Export>) -> String {
                     format!("p{}: {t}", i + 1)
                 })
                 .collect();
+            // exit/drop unwind the callback (ScriptExit): they never return.
+            let ends = e.stops && e.params.is_empty() && matches!(e.name, "exit" | "drop");
             let _ = write!(
                 out,
                 "{indent}def {}({}) -> {}:",
                 e.name,
                 params.join(", "),
-                ret(e.ret)
+                if ends { "NoReturn" } else { ret(e.ret) }
             );
             if e.native.is_empty() {
                 out.push_str(" ...\n");

@@ -444,6 +444,19 @@ fn sys_exit_ends_the_callback_only() {
 }
 
 #[test]
+fn os_exit_and_abort_end_the_callback_not_the_process() {
+    let fx = fixture(&handler(
+        "    def ksr_request_route(self, msg):\n        import os\n        os._exit(3)\n\
+         \x20   def aborts(self, msg):\n        import os\n        os.abort()\n",
+    ));
+    let e = fx.engine();
+    assert_eq!(run(&e, Callback::Request).0.unwrap(), 3);
+    assert_eq!(run(&e, Callback::Named("aborts")).0.unwrap(), -1);
+    // still here
+    assert_eq!(run(&e, Callback::Request).0.unwrap(), 3);
+}
+
+#[test]
 fn exceptions_carry_the_traceback() {
     let fx = fixture(&handler(
         "    def inner(self):\n        raise ValueError('boom')\n\
