@@ -182,3 +182,27 @@ fn reset_cycles_under_load_loses_and_doubles_nothing() {
     assert!(resets >= 300 / 7 - 2, "resets seen: {resets}");
     assert!(sb.logs().iter().all(|l| !l.contains("message 8 seen")), "counts start over after each reset");
 }
+
+/// As Kamailio's child_init: every worker builds its Perl interpreter and
+/// loads the script when it starts, before any message arrives (not on
+/// its first perl_exec, which would delay that request).
+#[test]
+fn every_worker_loads_the_script_at_start() {
+    let dir = TempDir::new();
+    std::fs::write(
+        dir.path().join("start.pl"),
+        "use Kamailio qw(log);\nuse Kamailio::Constants;\nlog(L_INFO, \"start.pl loaded\\n\");\nsub route { return 1; }\n1;\n",
+    )
+    .unwrap();
+    let cfg = dir.path().join("kamailio.cfg");
+    std::fs::write(
+        &cfg,
+        "debug=3\nchildren=3\nlisten=udp:127.0.0.1:0\nloadmodule \"sl.so\"\nloadmodule \"app_perl.so\"\n\
+         modparam(\"app_perl\", \"filename\", \"start.pl\")\n\
+         request_route {\n  perl_exec(\"route\");\n  sl_send_reply(\"200\", \"ok\");\n}\n",
+    )
+    .unwrap();
+    let sb = Switchboard::run(&cfg, &[]);
+    // three workers, no message sent
+    wait_count(&sb, "start.pl loaded", 3);
+}

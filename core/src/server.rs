@@ -387,9 +387,11 @@ impl CoreHandler {
 
 impl Handler for CoreHandler {
     /// Start this worker's interpreter now (Python's child_init(rank),
-    /// loading the Lua/Perl script), not on its first message.
+    /// loading the Lua/Perl script, app_perl's interpreter), not on its
+    /// first message.
     fn on_worker_start(&self) {
         thread_engine(&self.shared);
+        crate::modules::app_perl::worker_start();
     }
 
     fn on_message(&self, data: Bytes, info: &ReceiveInfo, tx: &Transports) {

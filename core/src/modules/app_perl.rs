@@ -19,10 +19,22 @@ use Param::Str;
 pub type PerlExec = fn(ctx: &mut RouteCtx<'_>, func: &str, param: Option<&str>, pass_msg: bool) -> i32;
 
 static HOOK: OnceLock<PerlExec> = OnceLock::new();
+static WORKER_START: OnceLock<fn()> = OnceLock::new();
 
-/// Install the interpreter (once per process).
-pub fn install(f: PerlExec) {
-    let _ = HOOK.set(f);
+/// Install the interpreter (once per process): `exec` runs a function,
+/// `worker_start` builds a worker's interpreter (Kamailio's child_init).
+pub fn install(exec: PerlExec, worker_start: fn()) {
+    let _ = HOOK.set(exec);
+    let _ = WORKER_START.set(worker_start);
+}
+
+/// Called by every worker thread when it starts: with app_perl loaded,
+/// its interpreter is built and the script loaded now, not on the
+/// worker's first message.
+pub fn worker_start() {
+    if let Some(start) = WORKER_START.get() {
+        start();
+    }
 }
 
 fn exec(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>], pass_msg: bool) -> Ret {

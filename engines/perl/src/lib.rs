@@ -145,7 +145,7 @@ pub fn setup(config: &Config) -> Result<(), String> {
     if SETTINGS.set(s).is_err() {
         return Err("app_perl is already set up".into());
     }
-    switchboard_core::modules::app_perl::install(perl_exec);
+    switchboard_core::modules::app_perl::install(perl_exec, start_worker);
     register_rpc();
     Ok(())
 }
@@ -194,6 +194,14 @@ pub fn resets_on_this_thread() -> u64 {
 
 /// Run `f` on this thread's interpreter (built on first use), counting
 /// the call for reset_cycles and resetting after it when due.
+/// A worker thread starts: build its interpreter (and load the script)
+/// now. A script that fails here is reported again on each call.
+fn start_worker() {
+    if let Err(e) = run_on_interp(false, |_| ()) {
+        tracing::error!(target: "script", "app_perl: the Perl interpreter could not start: {e}");
+    }
+}
+
 fn with_interp<R>(f: impl FnOnce(&Interp) -> R) -> Result<R, String> {
     run_on_interp(true, f)
 }
