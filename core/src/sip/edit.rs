@@ -157,8 +157,8 @@ impl SipMessage {
         let s = Self::new_slot(name, value)?;
         let known = HeaderName::from_name(anchor);
         let anchor = anchor.trim().to_string();
-        let slots = self.slots_snapshot();
-        let Some(pos) = slots.iter().position(|x| self.slot_matches(x, &anchor, known)) else {
+        self.ensure_slots();
+        let Some(pos) = self.current_slots().iter().position(|x| self.slot_matches(x, &anchor, known)) else {
             return Ok(false);
         };
         self.slots().insert(if after { pos + 1 } else { pos }, s);
@@ -186,8 +186,8 @@ impl SipMessage {
     /// header line at the same position. Ok(false) if `pos` is out of range.
     pub fn replace_header_at(&mut self, pos: usize, name: &str, value: &str) -> Result<bool, ParseError> {
         let new = Self::new_slot(name, value)?;
-        let slots = self.slots_snapshot();
-        let Some(old) = slots.get(pos) else { return Ok(false) };
+        self.ensure_slots();
+        let Some(old) = self.current_slots().get(pos) else { return Ok(false) };
         let same_name = self.slot_name_text(old) == name.trim();
         let value = value.trim().to_string();
         let slot = match old.clone() {
@@ -259,30 +259,30 @@ impl SipMessage {
             name_text: "Via".into(),
             value: value.trim().to_string(),
         };
-        let pos = {
-            let slots = self.slots_snapshot();
-            slots
-                .iter()
-                .position(|s| self.slot_name(s) == HeaderName::Via)
-                .unwrap_or(0)
-        };
+        self.ensure_slots();
+        let pos = self.current_slots().iter().position(|s| self.slot_name(s) == HeaderName::Via).unwrap_or(0);
         self.slots().insert(pos, slot);
         Ok(())
     }
 
-    fn slots_snapshot(&mut self) -> Vec<Slot> {
-        self.slots().clone()
+    /// Creates the slot list if there is none yet (read it with `current_slots`).
+    fn ensure_slots(&mut self) {
+        self.slots();
+    }
+
+    /// The slot list made by `ensure_slots`, read-only, so it can be searched
+    /// with `slot_name`/`slot_matches` without a copy.
+    fn current_slots(&self) -> &[Slot] {
+        self.edits.as_ref().and_then(|e| e.slots.as_deref()).unwrap_or(&[])
     }
 
     /// Removes the topmost Via value. If the first Via line carries several
     /// comma-separated values only the first is removed. Returns false if
     /// there is no Via.
     pub fn remove_top_via(&mut self) -> bool {
-        let slots = self.slots_snapshot();
-        let Some(pos) = slots
-            .iter()
-            .position(|s| self.slot_name(s) == HeaderName::Via)
-        else {
+        self.ensure_slots();
+        let slots = self.current_slots();
+        let Some(pos) = slots.iter().position(|s| self.slot_name(s) == HeaderName::Via) else {
             return false;
         };
         let value = self.slot_value(&slots[pos]);
