@@ -213,3 +213,57 @@ fn drop_in_onsend_route_stops_the_send_and_the_caller_gets_an_error() {
     bob.reply(&m, 200, "OK");
     alice.expect_reply(200, "MESSAGE", T);
 }
+
+/// `onsend_route_reply=yes`: replies received and relayed (by tm or
+/// statelessly by Via) pass through onsend_route too; a drop there keeps
+/// that reply from being sent. Local replies never do.
+const ONSEND_REPLY_CFG: &str = r#"
+onsend_route_reply=yes
+loadmodule "siputils.so"
+
+request_route {
+    if ($hdr(X-Stateless) == "1") {
+        forward();
+        exit;
+    }
+    t_relay();
+}
+
+onsend_route {
+    if (is_reply()) {
+        xlog("L_INFO", "onsend reply $rs to $snd(ip):$snd(port)\n");
+        if ($rs == 183) {
+            drop;
+        }
+    }
+}
+"#;
+
+#[test]
+fn onsend_route_reply_sees_relayed_replies_and_drop_stops_them() {
+    let (mut sb, mut alice, mut bob) = start(ONSEND_REPLY_CFG, &[]);
+    let ruri = format!("sip:bob@127.0.0.1:{}", bob.port);
+
+    // tm: 180 relayed, 183 dropped, 200 relayed; each seen by onsend_route.
+    alice.request("MESSAGE", &ruri, "");
+    let m = bob.expect_request("MESSAGE", T);
+    bob.reply(&m, 180, "Ringing");
+    alice.expect_reply(180, "MESSAGE", T);
+    sb.wait_log(&format!("onsend reply 180 to 127.0.0.1:{}", alice.port), T);
+    bob.reply(&m, 183, "Progress");
+    sb.wait_log("onsend reply 183", T);
+    bob.reply(&m, 200, "OK");
+    let r = alice.wait(T, |r| r.status() > 180).expect("the 200");
+    assert_eq!(r.status(), 200, "the 183 was dropped: {}", r.text);
+    sb.wait_log(&format!("onsend reply 200 to 127.0.0.1:{}", alice.port), T);
+
+    // Stateless: relayed by Via, through onsend_route as well.
+    alice.request("MESSAGE", &format!("sip:stateless@127.0.0.1:{}", bob.port), "X-Stateless: 1\r\n");
+    let m = bob.expect_request("MESSAGE", T);
+    bob.reply(&m, 183, "Progress");
+    bob.reply(&m, 202, "Accepted");
+    let r = alice.wait(T, |r| r.status() > 180).expect("the 202");
+    assert_eq!(r.status(), 202, "the stateless 183 was dropped: {}", r.text);
+    assert_eq!(sb.logs().iter().filter(|l| l.contains("onsend reply 183")).count(), 2);
+    assert!(sb.logs().iter().all(|l| !l.contains("onsend reply 100")), "no local reply goes through it");
+}

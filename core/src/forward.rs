@@ -28,9 +28,10 @@
 //!   default). The reply is never sent anywhere else.
 //! - **`onsend_route`** (Kamailio's): runs for every request about to be
 //!   forwarded — stateless (`forward()`, stateless `t_relay` of ACK and
-//!   unmatched CANCEL) and each tm branch — never for replies,
-//!   retransmissions, hop-by-hop ACK/CANCEL or locally generated requests
-//!   (`t_uac_send`). Its message is the outgoing request as it will be
+//!   unmatched CANCEL) and each tm branch — never for retransmissions,
+//!   hop-by-hop ACK/CANCEL or locally generated requests (`t_uac_send`);
+//!   for replies received and relayed (statelessly by Via, or by tm) only
+//!   with `onsend_route_reply=yes`, as Kamailio (never for local replies). Its message is the outgoing request as it will be
 //!   written (R-URI, our Via, Record-Route, the script's header edits):
 //!   `$ru`, `$hdr(..)`, `$ml` see the wire form, `$si`/`$sp` the original
 //!   sender, `$snd(ip|port|proto|sproto|af)` the destination; the route's
@@ -251,19 +252,29 @@ pub fn has_onsend(shared: &Shared) -> bool {
 /// forwarded; false when the route dropped it. `info` is how the original
 /// request came in, `flags` its message flags. See the module docs.
 pub fn onsend_allows(shared: &Shared, out: &Outgoing, info: &ReceiveInfo, flags: u64, vars: &mut Vars) -> bool {
+    run_onsend(shared, &out.bytes, &out.dest, info, flags, vars)
+}
+
+/// With `onsend_route_reply=yes`: run `onsend_route` for a received reply
+/// about to be relayed to `dest`; false when the route dropped it.
+pub fn onsend_allows_reply(shared: &Shared, bytes: &Bytes, dest: &Destination, info: &ReceiveInfo, vars: &mut Vars) -> bool {
+    !shared.onsend_reply || run_onsend(shared, bytes, dest, info, 0, vars)
+}
+
+fn run_onsend(shared: &Shared, bytes: &Bytes, dest: &Destination, info: &ReceiveInfo, flags: u64, vars: &mut Vars) -> bool {
     if !has_onsend(shared) {
         return true;
     }
-    let msg = match sip::parse(out.bytes.clone()) {
+    let msg = match sip::parse(bytes.clone()) {
         Ok(m) => m,
         Err(e) => {
-            tracing::warn!("onsend_route not run: the outgoing request does not parse: {e}");
+            tracing::warn!("onsend_route not run: the outgoing message does not parse: {e}");
             return true;
         }
     };
     let mut ctx = RouteCtx::new(shared, RouteType::OnSend, msg, info.clone(), vars);
     ctx.flags = flags;
-    ctx.snd = Some((out.dest.proto, out.dest.addr));
+    ctx.snd = Some((dest.proto, dest.addr));
     if let Some(Err(e)) = server::run_route(shared, Callback::OnSend, &mut ctx) {
         tracing::error!("onsend_route failed: {e}");
     }
@@ -321,7 +332,7 @@ pub fn reply_target(via: &Via<'_>) -> Result<(Protocol, SocketAddr), String> {
 
 /// Forward a reply statelessly by its Vias. Returns false (logged) when it
 /// cannot be (top Via not ours, no second Via, unresolvable).
-pub fn forward_reply(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo) -> bool {
+pub fn forward_reply(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo, vars: &mut Vars) -> bool {
     let code = msg.status().unwrap_or(0);
     let top_ours = msg.top_via().map(|v| via_is_ours(shared, &v)).unwrap_or(false);
     if !top_ours {
@@ -342,7 +353,12 @@ pub fn forward_reply(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo) -> b
     };
     let mut m = msg.clone();
     m.remove_top_via();
-    match shared.transports().send(&Destination::to(proto, addr), m.serialize()) {
+    let (dest, bytes) = (Destination::to(proto, addr), m.serialize());
+    if !onsend_allows_reply(shared, &bytes, &dest, info, vars) {
+        tracing::debug!("reply {code} to {proto}:{addr} dropped by onsend_route");
+        return false;
+    }
+    match shared.transports().send(&dest, bytes) {
         Ok(()) => true,
         Err(e) => {
             tracing::warn!("cannot forward reply {code} to {proto}:{addr}: {e}");

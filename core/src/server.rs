@@ -67,6 +67,7 @@ impl Server {
             tm: Arc::new(crate::tm::Tm::new(crate::tm::TmConfig::from_config(config))),
             modcfg: crate::modules::ModCfg::from_config(config),
             onsend: OnceLock::new(),
+            onsend_reply: g.onsend_route_reply,
         });
         shared.tm.start(Arc::downgrade(&shared));
         let tcfg = TransportConfig {
@@ -380,7 +381,7 @@ impl CoreHandler {
                 tracing::debug!("reply from {}:{} dropped by the reply route", info.proto, info.src);
                 return;
             }
-            crate::forward::forward_reply(shared, &ctx.msg, info);
+            crate::forward::forward_reply(shared, &ctx.msg, info, ctx.vars);
         });
     }
 }

@@ -96,6 +96,8 @@ pub struct Shared {
     /// ([`crate::forward::has_onsend`]), so a script without one pays an
     /// atomic load per forwarded request.
     pub onsend: OnceLock<bool>,
+    /// `onsend_route_reply`: relayed replies go through onsend_route too.
+    pub onsend_reply: bool,
 }
 
 impl Shared {
@@ -115,6 +117,7 @@ impl Shared {
             tm: Arc::new(crate::tm::Tm::new(Default::default())),
             modcfg: Default::default(),
             onsend: OnceLock::new(),
+            onsend_reply: false,
         }
     }
 

@@ -82,6 +82,10 @@
 //!   on every negative final of a branch.
 //! - A failure route after a CANCEL still runs (scripts test
 //!   `t_is_canceled()`), but its `t_relay` fails (-1).
+//! - With `onsend_route_reply=yes`, received provisional and 2xx replies
+//!   pass through `onsend_route` before they are relayed upstream (not
+//!   under the state lock; a drop means that reply is not sent); negative
+//!   finals, relayed after the best-reply choice, do not.
 //! - `onsend_route` (see `crate::forward`) runs for every branch just
 //!   before it is sent, never under the state lock, with the branch's
 //!   outgoing bytes as the message. A branch it drops is treated like one
@@ -1318,7 +1322,11 @@ pub fn on_reply(
             } else if st.invite && (200..300).contains(&code) && !st.local {
                 let mut m = msg.clone();
                 m.remove_top_via();
-                send(shared, &st.upstream, m.serialize());
+                let (upstream, bytes) = (st.upstream.clone(), m.serialize());
+                drop(st);
+                if forward::onsend_allows_reply(shared, &bytes, &upstream, info, vars) {
+                    send(shared, &upstream, bytes);
+                }
             }
             return true;
         }
@@ -1353,6 +1361,22 @@ pub fn on_reply(
     let msg = std::mem::replace(&mut rctx.msg, msg.clone());
     save_back(&rctx, &tx);
     let vars = rctx.vars;
+    // onsend_route_reply: provisional and 2xx replies are relayed as they
+    // arrive, so onsend_route sees them here, before the transaction is
+    // locked (the route may call functions that lock it); a drop there
+    // means not sent. Negative finals wait for the best-reply choice and
+    // do not pass through onsend_route.
+    let onsend_ok = if (101..300).contains(&code) && shared.onsend_reply && forward::has_onsend(shared) {
+        let (upstream, local) = {
+            let st = tx.st.lock().unwrap();
+            (st.upstream.clone(), st.local)
+        };
+        let mut m = msg.clone();
+        m.remove_top_via();
+        local || forward::onsend_allows_reply(shared, &m.serialize(), &upstream, info, vars)
+    } else {
+        true
+    };
     // The state machine.
     let failed = {
         let mut st = tx.st.lock().unwrap();
@@ -1374,7 +1398,7 @@ pub fn on_reply(
             if b.cancel == CancelState::Pending {
                 send_cancel(shared, &tx, idx, b);
             }
-            if !dropped && code > 100 && status < 200 && !local {
+            if !dropped && onsend_ok && code > 100 && status < 200 && !local {
                 let mut m = msg;
                 m.remove_top_via();
                 let bytes = m.serialize();
@@ -1405,7 +1429,9 @@ pub fn on_reply(
                 let mut m = msg;
                 m.remove_top_via();
                 let bytes = m.serialize();
-                send(shared, &st.upstream, bytes.clone());
+                if onsend_ok {
+                    send(shared, &st.upstream, bytes.clone());
+                }
                 if status < 200 {
                     st.status = code;
                     st.last_reply = Some(bytes);
