@@ -198,15 +198,15 @@ fn user_agent(config: &Config) -> Option<String> {
     }
 }
 
-fn server_header(config: &Config) -> Option<String> {
+fn server_header(config: &Config) -> Option<Arc<str>> {
     let g = &config.globals;
     if !g.server_signature {
         return None;
     }
     Some(match &g.server_header {
         // Kamailio's parameter holds the whole header line.
-        Some(h) => h.strip_prefix("Server:").unwrap_or(h).trim().to_string(),
-        None => format!("switchboard ({})", env!("CARGO_PKG_VERSION")),
+        Some(h) => h.strip_prefix("Server:").unwrap_or(h).trim().into(),
+        None => format!("switchboard ({})", env!("CARGO_PKG_VERSION")).into(),
     })
 }
 

@@ -19,11 +19,7 @@ use Param::Int;
 /// The current Max-Forwards value (after edits): None = absent,
 /// Some(None) = unparseable.
 fn current(ctx: &RouteCtx<'_>) -> Option<Option<u32>> {
-    ctx.msg
-        .edited_headers()
-        .into_iter()
-        .find(|(n, _)| HeaderName::from_name(n) == HeaderName::MaxForwards)
-        .map(|(_, v)| {
+    ctx.msg.edited_header(HeaderName::MaxForwards).map(|v| {
             let v = v.trim();
             if v.is_empty() || v.len() > 3 || !v.bytes().all(|b| b.is_ascii_digit()) {
                 None

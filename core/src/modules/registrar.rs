@@ -218,19 +218,20 @@ fn fmt_q(q: i32) -> String {
     s
 }
 
-/// (user, host) of an AoR URI.
-fn aor_parts(uri: &str) -> Option<(String, String)> {
-    let u = Uri::parse(uri.trim().trim_start_matches('<').trim_end_matches('>')).ok()?;
-    Some((u.user().unwrap_or("").to_string(), u.host_unbracketed().to_ascii_lowercase()))
+/// The AoR key of `uri` per use_domain, with its user and (lower-case)
+/// host; None when unusable.
+pub(crate) fn aor_key(ul: &Usrloc, uri: &str) -> Option<(String, String, String)> {
+    aor_key_of(ul, &Uri::parse(uri.trim().trim_start_matches('<').trim_end_matches('>')).ok()?)
 }
 
-/// The AoR key of `uri` per use_domain; None when unusable.
-pub(crate) fn aor_key(ul: &Usrloc, uri: &str) -> Option<(String, String, String)> {
-    let (user, host) = aor_parts(uri)?;
+/// [`aor_key`] of a parsed URI.
+fn aor_key_of(ul: &Usrloc, u: &Uri<'_>) -> Option<(String, String, String)> {
+    let user = u.user().unwrap_or("");
     if user.is_empty() && !ul.settings.use_domain {
         return None;
     }
-    Some((ul.aor(&user, &host), user, host))
+    let host = u.host_unbracketed().to_ascii_lowercase();
+    Some((ul.aor(user, &host), user.to_string(), host))
 }
 
 /// Everything of the REGISTER that `save` needs, extracted up front.
@@ -258,18 +259,14 @@ pub fn process_register(
 ) -> RegReply {
     let s = &loc.reg;
     let ul = &loc.usrloc;
-    let to_uri;
-    let aor_uri = match uri {
-        Some(u) if !u.is_empty() => u,
+    let key = match uri {
+        Some(u) if !u.is_empty() => aor_key(ul, u),
         _ => match msg.to() {
-            Some(Ok(t)) => {
-                to_uri = t.uri().as_str().to_string();
-                &to_uri
-            }
+            Some(Ok(t)) => aor_key_of(ul, t.uri()),
             _ => return RegReply::err(400, "Bad To header"),
         },
     };
-    let Some((aor, user, host)) = aor_key(ul, aor_uri) else {
+    let Some((aor, user, host)) = key else {
         return RegReply::err(400, "Bad AoR");
     };
     if !s.domains.is_empty() && !s.domains.contains(&host) {

@@ -76,7 +76,7 @@ pub struct Shared {
     pub max_msg_size: usize,
     pub myself: Myself,
     /// `Server:` header value for local replies (None = none).
-    pub server_header: Option<String>,
+    pub server_header: Option<Arc<str>>,
     /// `User-Agent:` header value for local requests.
     pub user_agent: Option<String>,
     /// `flags NAME: pos` declarations of the cfg.

@@ -336,6 +336,15 @@ impl SipMessage {
         }
     }
 
+    /// The value of the first header named `name` in the current (edited)
+    /// list; without edits straight from the parsed headers.
+    pub fn edited_header(&self, name: HeaderName) -> Option<&str> {
+        match self.edits.as_ref().and_then(|e| e.slots.as_ref()) {
+            Some(slots) => slots.iter().find(|s| self.slot_name(s) == name).map(|s| self.slot_value(s)),
+            None => self.header(name),
+        }
+    }
+
     /// Wire form. Unedited: the received bytes (no copy). Edited: untouched
     /// lines are copied verbatim, changed ones are written as
     /// `Name: value CRLF`; if the message had no Content-Length one is

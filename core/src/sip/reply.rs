@@ -22,8 +22,8 @@ pub struct ReplyOptions {
     pub to_tag: Option<String>,
     /// Written after CSeq, in order.
     pub extra_headers: Vec<(String, String)>,
-    /// Value of a `Server:` header, if wanted.
-    pub server_header: Option<String>,
+    /// Value of a `Server:` header, if wanted (shared: set once per server).
+    pub server_header: Option<std::sync::Arc<str>>,
     /// Source of the request: when set, the top Via gets `received` (if the
     /// sent-by host differs or rport was asked for) and a filled-in `rport`
     /// (RFC 3261 §18.2.1, RFC 3581).
@@ -162,38 +162,36 @@ fn write_reply(code: u16, reason: &str, p: &Parts<'_>, opts: &ReplyOptions) -> B
     out.freeze()
 }
 
-/// Vias of one header line, with the top one stamped when it is `first`.
-fn via_line<'a>(value: &'a str, first: bool, opts: &ReplyOptions) -> Cow<'a, [u8]> {
-    if let (true, Some(src)) = (first, opts.received) {
-        let top = split_list(value).next().unwrap_or("");
-        if let Ok(v) = Via::parse(top) {
-            let mut s = String::with_capacity(value.len() + 32);
-            stamp_via(&v, src, &mut s);
-            if let Some(c) = top_level_comma(value) {
-                s.push_str(", ");
-                s.push_str(trim_lws(&value[c + 1..]));
-            }
-            return Cow::Owned(s.into_bytes());
-        }
+/// Vias of one header line; on the first line (`top`: its first value,
+/// parsed) the top one is stamped.
+fn via_line<'a>(value: &'a str, top: Option<Via<'_>>, opts: &ReplyOptions) -> Cow<'a, [u8]> {
+    let (Some(v), Some(src)) = (top, opts.received) else {
+        return Cow::Borrowed(value.as_bytes());
+    };
+    let mut s = String::with_capacity(value.len() + 32);
+    stamp_via(&v, src, &mut s);
+    if let Some(c) = top_level_comma(value) {
+        s.push_str(", ");
+        s.push_str(trim_lws(&value[c + 1..]));
     }
-    Cow::Borrowed(value.as_bytes())
+    Cow::Owned(s.into_bytes())
 }
 
 /// Builds a response to `req` (RFC 3261 §8.2.6): all Vias in order, From,
 /// To (with a tag added when missing and code > 100), Call-ID, CSeq, then
 /// `opts.extra_headers`, `Server`, and `Content-Length: 0`.
 pub fn build_reply(req: &SipMessage, code: u16, reason: &str, opts: &ReplyOptions) -> Bytes {
+    let top = req.top_via().ok();
     let vias = req
         .header_all(HeaderName::Via)
         .enumerate()
-        .map(|(i, v)| via_line(v, i == 0, opts))
+        .map(|(i, v)| via_line(v, top.filter(|_| i == 0), opts))
         .collect();
     let to = req.header(HeaderName::To);
     let to_has_tag = to.is_some_and(|t| match NameAddr::parse(t) {
         Ok(n) => n.tag().is_some(),
         Err(_) => t.to_ascii_lowercase().contains(";tag="),
     });
-    let top = req.top_via().ok();
     let parts = Parts {
         vias,
         from: req.header(HeaderName::From).map(str::as_bytes),
@@ -285,7 +283,7 @@ pub fn build_reply_from_raw<'a>(
         .filter(|(n, _)| *n == HeaderName::Via)
         .enumerate()
         .map(|(i, (_, v))| match std::str::from_utf8(v) {
-            Ok(s) => via_line(s, i == 0, opts),
+            Ok(s) => via_line(s, (i == 0).then_some(top), opts),
             Err(_) => Cow::Borrowed(*v),
         })
         .collect();

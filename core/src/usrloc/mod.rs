@@ -342,7 +342,11 @@ impl Usrloc {
     /// The AoR key for a user and domain per `use_domain`.
     pub fn aor(&self, user: &str, domain: &str) -> String {
         if self.settings.use_domain {
-            format!("{user}@{}", domain.to_ascii_lowercase())
+            let mut k = String::with_capacity(user.len() + 1 + domain.len());
+            k.push_str(user);
+            k.push('@');
+            k.extend(domain.chars().map(|c| c.to_ascii_lowercase()));
+            k
         } else {
             user.to_string()
         }
