@@ -166,7 +166,7 @@ impl PythonFactory {
             ));
         }
         Python::initialize();
-        Python::attach(|py| guard_process_exit(py)).map_err(|e| format!("cannot set up Python: {e}"))?;
+        Python::attach(guard_process_exit).map_err(|e| format!("cannot set up Python: {e}"))?;
         engine::set_blocking_hook(release_gil);
         let name = s
             .script
