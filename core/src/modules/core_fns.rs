@@ -80,14 +80,14 @@ is_method_fn!(is_update, Method::Update);
 is_method_fn!(is_refer, Method::Refer);
 
 fn is_kdmq(ctx: &mut RouteCtx<'_>, _: &[Arg<'_>]) -> Ret {
-    (current_method(ctx).as_deref() == Some("KDMQ")).into()
+    (current_method(ctx) == Some("KDMQ")).into()
 }
 
 /// The request method, or the CSeq method of a reply.
-fn current_method(ctx: &RouteCtx<'_>) -> Option<String> {
+fn current_method<'m>(ctx: &'m RouteCtx<'_>) -> Option<&'m str> {
     match ctx.msg.method_str() {
-        Some(m) => Some(m.to_string()),
-        None => ctx.msg.cseq().and_then(|c| c.ok()).map(|c| c.method_raw.to_string()),
+        Some(m) => Some(m),
+        None => ctx.msg.cseq().and_then(|c| c.ok()).map(|c| c.method_raw),
     }
 }
 
@@ -95,7 +95,7 @@ fn current_method(ctx: &RouteCtx<'_>) -> Option<String> {
 /// method names compare case-insensitively (as Kamailio's method ids do).
 fn is_method(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
     let Some(m) = current_method(ctx) else { return Ret::Int(-1) };
-    a[0].str().split('|').map(str::trim).any(|x| x.eq_ignore_ascii_case(&m)).into()
+    a[0].str().split('|').map(str::trim).any(|x| x.eq_ignore_ascii_case(m)).into()
 }
 
 /// The method a letter of `is_method_in` stands for.

@@ -353,65 +353,76 @@ pub fn process_register(
     let store_domain = ul.settings.use_domain.then(|| host.clone());
 
     let result = domain.with_bindings(&aor, now, |live| {
-        let mut v = live.clone();
-        for c in &inc {
-            match v.iter().position(|b| b.contact == c.contact) {
-                Some(i) => {
-                    let b = &v[i];
-                    if b.callid == callid && cseq < b.cseq {
-                        return Err(RegReply::err(400, "Invalid CSeq number"));
+        // CSeq order first, so that nothing changes when one is out of
+        // order (an earlier contact of this REGISTER gets this CSeq, so
+        // checking against the stored bindings is the whole check).
+        if inc.iter().any(|c| live.iter().any(|b| b.contact == c.contact && b.callid == callid && cseq < b.cseq)) {
+            return Err(RegReply::err(400, "Invalid CSeq number"));
+        }
+        let apply = |v: &mut Vec<Binding>| {
+            for c in &inc {
+                match v.iter().position(|b| b.contact == c.contact) {
+                    Some(i) => {
+                        let b = &v[i];
+                        if b.callid == callid && cseq == b.cseq {
+                            continue; // retransmission: not updated
+                        }
+                        if c.expires == 0 {
+                            v.remove(i);
+                            continue;
+                        }
+                        let mut b = v.remove(i);
+                        b.expires = now + i64::from(c.expires);
+                        b.q = c.q;
+                        b.callid.clone_from(&callid);
+                        b.cseq = cseq;
+                        b.last_modified = now;
+                        b.user_agent.clone_from(&user_agent);
+                        b.socket.clone_from(&socket);
+                        b.methods = c.methods;
+                        b.path.clone_from(&path);
+                        b.received.clone_from(&received);
+                        b.instance.clone_from(&c.instance);
+                        b.reg_id = c.reg_id;
+                        v.push(b); // most recent last
                     }
-                    if b.callid == callid && cseq == b.cseq {
-                        continue; // retransmission: not updated
-                    }
-                    if c.expires == 0 {
-                        v.remove(i);
-                        continue;
-                    }
-                    let mut b = v.remove(i);
-                    b.expires = now + i64::from(c.expires);
-                    b.q = c.q;
-                    b.callid = callid.clone();
-                    b.cseq = cseq;
-                    b.last_modified = now;
-                    b.user_agent = user_agent.clone();
-                    b.socket = socket.clone();
-                    b.methods = c.methods;
-                    b.path = path.clone();
-                    b.received = received.clone();
-                    b.instance = c.instance.clone();
-                    b.reg_id = c.reg_id;
-                    v.push(b); // most recent last
+                    None if c.expires == 0 => {}
+                    None => v.push(Binding {
+                        ruid: ul.new_ruid(),
+                        username: user.clone(),
+                        domain: store_domain.clone(),
+                        contact: c.contact.clone(),
+                        received: received.clone(),
+                        path: path.clone(),
+                        expires: now + i64::from(c.expires),
+                        q: c.q,
+                        callid: callid.clone(),
+                        cseq,
+                        last_modified: now,
+                        user_agent: user_agent.clone(),
+                        socket: socket.clone(),
+                        methods: c.methods,
+                        instance: c.instance.clone(),
+                        reg_id: c.reg_id,
+                        ..Binding::default()
+                    }),
                 }
-                None if c.expires == 0 => {}
-                None => v.push(Binding {
-                    ruid: ul.new_ruid(),
-                    username: user.clone(),
-                    domain: store_domain.clone(),
-                    contact: c.contact.clone(),
-                    received: received.clone(),
-                    path: path.clone(),
-                    expires: now + i64::from(c.expires),
-                    q: c.q,
-                    callid: callid.clone(),
-                    cseq,
-                    last_modified: now,
-                    user_agent: user_agent.clone(),
-                    socket: socket.clone(),
-                    methods: c.methods,
-                    instance: c.instance.clone(),
-                    reg_id: c.reg_id,
-                    ..Binding::default()
-                }),
             }
+            if flags & 0x04 != 0 {
+                v.retain(|b| inc.iter().any(|c| c.contact == b.contact));
+            }
+        };
+        if s.max_contacts > 0 {
+            // the limit applies to the result: work on a copy
+            let mut v = live.clone();
+            apply(&mut v);
+            if v.len() > s.max_contacts as usize {
+                return Err(RegReply::err(503, "Too Many Registered Contacts"));
+            }
+            *live = v;
+        } else {
+            apply(live);
         }
-        if flags & 0x04 != 0 {
-            v.retain(|b| inc.iter().any(|c| c.contact == b.contact));
-        }
-        if s.max_contacts > 0 && v.len() > s.max_contacts as usize {
-            return Err(RegReply::err(503, "Too Many Registered Contacts"));
-        }
-        *live = v;
         Ok(ok_reply(live, now))
     });
     result.unwrap_or_else(|r| r)

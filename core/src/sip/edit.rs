@@ -215,37 +215,31 @@ impl SipMessage {
     /// position and spelling), removing any further ones; appends the
     /// header if absent.
     pub fn set_header(&mut self, name: &str, value: &str) -> Result<(), ParseError> {
-        let new = Self::new_slot(name, value)?;
+        let name = name.trim();
+        if !is_token_str(name) {
+            return Err(reasons::BAD_EDIT);
+        }
+        check_value(value)?;
+        let value = value.trim();
         let known = HeaderName::from_name(name);
-        let name = name.trim().to_string();
-        let value = value.trim().to_string();
-        let mut slots = std::mem::take(self.slots());
-        let mut found = false;
-        let mut out = Vec::with_capacity(slots.len() + 1);
-        for s in slots.drain(..) {
-            if self.slot_matches(&s, &name, known) {
-                if found {
-                    continue;
-                }
-                found = true;
-                out.push(match s {
-                    Slot::Orig(i) | Slot::OrigValue(i, _) => Slot::OrigValue(i, value.clone()),
-                    Slot::New {
-                        name, name_text, ..
-                    } => Slot::New {
-                        name,
-                        name_text,
-                        value: value.clone(),
-                    },
-                });
-            } else {
-                out.push(s);
-            }
+        // In place: the first header of that name gets the value, any
+        // further ones go (the common case, one header, copies nothing).
+        self.ensure_slots();
+        let slots = self.current_slots();
+        let mut found = slots.iter().enumerate().filter(|(_, s)| self.slot_matches(s, name, known)).map(|(i, _)| i);
+        let Some(first) = found.next() else {
+            return self.append_header(name, value);
+        };
+        let more: Vec<usize> = found.collect();
+        let replaced = match &slots[first] {
+            Slot::Orig(i) | Slot::OrigValue(i, _) => Slot::OrigValue(*i, value.to_string()),
+            Slot::New { name, name_text, .. } => Slot::New { name: *name, name_text: name_text.clone(), value: value.to_string() },
+        };
+        let slots = self.slots();
+        slots[first] = replaced;
+        for i in more.into_iter().rev() {
+            slots.remove(i);
         }
-        if !found {
-            out.push(new);
-        }
-        *self.slots() = out;
         Ok(())
     }
 

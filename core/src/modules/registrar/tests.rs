@@ -104,6 +104,11 @@ fn cseq_ordering() {
     // older CSeq, same Call-ID: rejected, not updated
     let r = save(&l, &register("c", 4, &["<sip:a@h1>"], Some(900)), T);
     assert_eq!((r.code, r.reason), (400, "Invalid CSeq number"));
+    // ... also when another contact of the same REGISTER is fine: nothing
+    // of it is applied
+    let r = save(&l, &register("c", 4, &["<sip:new@h9>", "<sip:a@h1>"], Some(900)), T);
+    assert_eq!((r.code, r.reason), (400, "Invalid CSeq number"));
+    assert_eq!(l.usrloc.domain("location").lookup("alice", T).len(), 1, "nothing changed");
     // same CSeq: a retransmission, 200 but not updated
     let r = save(&l, &register("c", 5, &["<sip:a@h1>"], Some(900)), T);
     assert_eq!(r.code, 200);
