@@ -226,3 +226,46 @@ fn app_python_reload_through_rpc() {
     assert_eq!(rpc.result("app_python.reload", json!([])), Value::Null);
     assert_eq!(ask("py3"), "SIP/2.0 200 second");
 }
+
+/// `id` output for `args` (the test's view of the user database).
+fn id_of(args: &[&str]) -> String {
+    let out = std::process::Command::new("id").args(args).output().unwrap();
+    assert!(out.status.success(), "id {args:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// fifo_user / fifo_group / dgram_user / dgram_group: the FIFO and the
+/// socket belong to them (names or numbers); an unknown name stops the
+/// start. As root (CI) the owner is another user (`daemon`); otherwise
+/// the test's own user, by name and by number.
+#[test]
+fn fifo_and_socket_owners_from_modparams() {
+    use std::os::unix::fs::MetadataExt;
+    let me = id_of(&["-u"]);
+    let user = if me == "0" { "daemon".to_string() } else { id_of(&["-un"]) };
+    let (uid, gid): (u32, u32) = (id_of(&["-u", &user]).parse().unwrap(), id_of(&["-g", &user]).parse().unwrap());
+    let group = id_of(&["-gn", &user]);
+    let dir = TempDir::new();
+    let cfg = format!(
+        "modparam(\"jsonrpcs\", \"fifo_name\", \"DIR/rpc.fifo\")\n\
+         modparam(\"jsonrpcs\", \"fifo_user\", \"{user}\")\n\
+         modparam(\"jsonrpcs\", \"fifo_group\", \"{group}\")\n\
+         modparam(\"jsonrpcs\", \"dgram_user\", {uid})\n\
+         modparam(\"jsonrpcs\", \"dgram_group\", {gid})\n\
+         request_route {{\n  sl_send_reply(\"404\", \"x\");\n}}\n"
+    );
+    let _sb = run_in(&dir, &cfg);
+    for f in ["rpc.fifo", "rpc.sock"] {
+        let m = std::fs::metadata(dir.path().join(f)).unwrap();
+        assert_eq!((m.uid(), m.gid()), (uid, gid), "{f}");
+    }
+
+    let bad = TempDir::new();
+    let path = bad.path().join("kamailio.cfg");
+    let text = format!("{HEAD}modparam(\"jsonrpcs\", \"fifo_user\", \"no-such-user-here\")\nrequest_route {{\n  exit;\n}}\n")
+        .replace("DIR", &bad.path().display().to_string());
+    std::fs::write(&path, text).unwrap();
+    let (code, err) = run_to_exit(&[], &path, T);
+    assert_ne!(code, Some(0), "{err}");
+    assert!(err.contains("no user named \"no-such-user-here\""), "{err}");
+}

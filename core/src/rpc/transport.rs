@@ -15,8 +15,9 @@
 //! `fifo_mode` / `dgram_mode` 0660 (written with octal digits, as in
 //! Kamailio cfgs: `0600`), `fifo_reply_dir` `/tmp/`, `dgram_workers` 1,
 //! `dgram_timeout` 2000 ms (send timeout of a reply), `pretty_format` 1.
-//! `fifo_user`/`fifo_group`/`dgram_user`/`dgram_group` are accepted and
-//! ignored.
+//! `fifo_user`/`fifo_group`/`dgram_user`/`dgram_group` (a name or a
+//! number) make the FIFO / socket belong to that user / group (chown at
+//! start, so it needs the privilege to); an unknown name stops the start.
 //!
 //! Datagram protocol: one JSON-RPC request document per datagram; the
 //! response document is sent back to the sender's socket address (so the
@@ -63,9 +64,13 @@ const MAX_REPLY_NAME: usize = 255;
 pub struct RpcSettings {
     pub fifo: Option<PathBuf>,
     pub fifo_mode: u32,
+    /// (uid, gid) from fifo_user / fifo_group.
+    pub fifo_owner: (Option<u32>, Option<u32>),
     pub fifo_reply_dir: PathBuf,
     pub dgram: Option<PathBuf>,
     pub dgram_mode: u32,
+    /// (uid, gid) from dgram_user / dgram_group.
+    pub dgram_owner: (Option<u32>, Option<u32>),
     pub dgram_workers: usize,
     pub dgram_timeout: Duration,
     pub pretty: bool,
@@ -84,6 +89,47 @@ fn mode(v: Option<i64>) -> Result<u32, String> {
         .ok()
         .filter(|m| *m <= 0o7777)
         .ok_or_else(|| format!("jsonrpcs: mode {v} is not an octal file mode"))
+}
+
+/// A `*_user` / `*_group` value: a number, or a name looked up in the
+/// system's user / group database.
+fn owner_id(config: &Config, param: &str, group: bool) -> Result<Option<u32>, String> {
+    let Some(v) = config.modparam("jsonrpcs", param) else { return Ok(None) };
+    if let Some(n) = v.as_int() {
+        return u32::try_from(n).map(Some).map_err(|_| format!("jsonrpcs: {param} {n} is not a valid id"));
+    }
+    let name = v.as_str().unwrap_or("").trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(n) = name.parse::<u32>() {
+        return Ok(Some(n));
+    }
+    let c = std::ffi::CString::new(name).map_err(|_| format!("jsonrpcs: {param} \"{name}\" is not a name"))?;
+    // SAFETY: getpwnam_r/getgrnam_r write only into the buffers given;
+    // `found` is null or points at `entry`.
+    let id = unsafe {
+        let mut buf = vec![0 as libc::c_char; 16 * 1024];
+        if group {
+            let mut entry: libc::group = std::mem::zeroed();
+            let mut found: *mut libc::group = std::ptr::null_mut();
+            libc::getgrnam_r(c.as_ptr(), &mut entry, buf.as_mut_ptr(), buf.len(), &mut found);
+            (!found.is_null()).then_some(entry.gr_gid)
+        } else {
+            let mut entry: libc::passwd = std::mem::zeroed();
+            let mut found: *mut libc::passwd = std::ptr::null_mut();
+            libc::getpwnam_r(c.as_ptr(), &mut entry, buf.as_mut_ptr(), buf.len(), &mut found);
+            (!found.is_null()).then_some(entry.pw_uid)
+        }
+    };
+    id.map(Some).ok_or_else(|| format!("jsonrpcs: {param}: no {} named \"{name}\"", if group { "group" } else { "user" }))
+}
+
+fn set_owner(path: &Path, (uid, gid): (Option<u32>, Option<u32>)) -> Result<(), String> {
+    if uid.is_none() && gid.is_none() {
+        return Ok(());
+    }
+    std::os::unix::fs::chown(path, uid, gid).map_err(|e| format!("jsonrpcs: chown {}: {e}", path.display()))
 }
 
 impl RpcSettings {
@@ -117,12 +163,14 @@ impl RpcSettings {
         Ok(Some(RpcSettings {
             fifo: want_fifo.then(|| in_run_dir(fifo_name.as_deref().unwrap_or(DEFAULT_FIFO))),
             fifo_mode: mode(i("fifo_mode"))?,
+            fifo_owner: (owner_id(config, "fifo_user", false)?, owner_id(config, "fifo_group", true)?),
             fifo_reply_dir: PathBuf::from(s("fifo_reply_dir").unwrap_or_else(|| "/tmp/".into())),
             dgram: want_dgram.then(|| {
                 let d = dgram_name.as_deref().unwrap_or(DEFAULT_DGRAM);
                 in_run_dir(d.strip_prefix("unix:").unwrap_or(d))
             }),
             dgram_mode: mode(i("dgram_mode"))?,
+            dgram_owner: (owner_id(config, "dgram_user", false)?, owner_id(config, "dgram_group", true)?),
             dgram_workers: i("dgram_workers").unwrap_or(1).clamp(1, 64) as usize,
             dgram_timeout: Duration::from_millis(timeout),
             pretty: i("pretty_format").unwrap_or(1) != 0,
@@ -195,6 +243,7 @@ fn start_dgram(path: &Path, settings: &RpcSettings, shared: Weak<Shared>, stop: 
     remove_stale(path, |t| t.is_socket())?;
     let sock = UnixDatagram::bind(path).map_err(|e| format!("jsonrpcs: cannot bind {}: {e}", path.display()))?;
     set_mode(path, settings.dgram_mode)?;
+    set_owner(path, settings.dgram_owner)?;
     sock.set_write_timeout(Some(settings.dgram_timeout)).map_err(|e| e.to_string())?;
     for n in 0..settings.dgram_workers {
         let sock = sock.try_clone().map_err(|e| format!("jsonrpcs: {e}"))?;
@@ -240,6 +289,7 @@ fn start_fifo(path: &Path, settings: &RpcSettings, shared: Weak<Shared>, stop: A
         return Err(format!("jsonrpcs: cannot create {}: {}", path.display(), std::io::Error::last_os_error()));
     }
     set_mode(path, settings.fifo_mode)?;
+    set_owner(path, settings.fifo_owner)?;
     // Read-write: the FIFO never reads EOF when a client closes it.
     let f = OpenOptions::new()
         .read(true)
