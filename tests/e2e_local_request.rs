@@ -232,7 +232,7 @@ request_route {
 onsend_route {
     if (is_reply()) {
         xlog("L_INFO", "onsend reply $rs to $snd(ip):$snd(port)\n");
-        if ($rs == 183) {
+        if ($rs == 183 || $rs == 403) {
             drop;
         }
     }
@@ -266,4 +266,17 @@ fn onsend_route_reply_sees_relayed_replies_and_drop_stops_them() {
     assert_eq!(r.status(), 202, "the stateless 183 was dropped: {}", r.text);
     assert_eq!(sb.logs().iter().filter(|l| l.contains("onsend reply 183")).count(), 2);
     assert!(sb.logs().iter().all(|l| !l.contains("onsend reply 100")), "no local reply goes through it");
+
+    // tm, negative finals: relayed after the best-reply choice, through
+    // onsend_route too (486 passes, 403 is dropped).
+    alice.request("MESSAGE", &ruri, "");
+    let m = bob.expect_request("MESSAGE", T);
+    bob.reply(&m, 486, "Busy Here");
+    alice.expect_reply(486, "MESSAGE", T);
+    sb.wait_log(&format!("onsend reply 486 to 127.0.0.1:{}", alice.port), T);
+    alice.request("MESSAGE", &ruri, "");
+    let m = bob.expect_request("MESSAGE", T);
+    bob.reply(&m, 403, "Forbidden");
+    sb.wait_log("onsend reply 403", T);
+    assert!(alice.wait(Duration::from_millis(800), |r| r.status() == 403).is_none(), "the 403 was dropped");
 }

@@ -31,7 +31,8 @@
 //!   unmatched CANCEL) and each tm branch — never for retransmissions,
 //!   hop-by-hop ACK/CANCEL or locally generated requests (`t_uac_send`);
 //!   for replies received and relayed (statelessly by Via, or by tm) only
-//!   with `onsend_route_reply=yes`, as Kamailio (never for local replies). Its message is the outgoing request as it will be
+//!   with `onsend_route_reply=yes`, as Kamailio (never for local replies
+//!   or retransmissions). Its message is the outgoing request as it will be
 //!   written (R-URI, our Via, Record-Route, the script's header edits):
 //!   `$ru`, `$hdr(..)`, `$ml` see the wire form, `$si`/`$sp` the original
 //!   sender, `$snd(ip|port|proto|sproto|af)` the destination; the route's

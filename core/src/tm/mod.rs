@@ -82,10 +82,12 @@
 //!   on every negative final of a branch.
 //! - A failure route after a CANCEL still runs (scripts test
 //!   `t_is_canceled()`), but its `t_relay` fails (-1).
-//! - With `onsend_route_reply=yes`, received provisional and 2xx replies
-//!   pass through `onsend_route` before they are relayed upstream (not
-//!   under the state lock; a drop means that reply is not sent); negative
-//!   finals, relayed after the best-reply choice, do not.
+//! - With `onsend_route_reply=yes`, received replies pass through
+//!   `onsend_route` before they are relayed upstream (not under the state
+//!   lock; a drop means that reply is not sent): provisional and 2xx as
+//!   they arrive, a negative final when it is chosen as the best one (its
+//!   `$si` is the branch's destination). Replies made here (408, 500...)
+//!   and retransmissions of a sent final do not.
 //! - `onsend_route` (see `crate::forward`) runs for every branch just
 //!   before it is sent, never under the state lock, with the branch's
 //!   outgoing bytes as the message. A branch it drops is treated like one
@@ -1253,21 +1255,29 @@ fn finalize(shared: &Shared, tx: &Arc<TxCell>, vars: &mut Vars) {
             }
             return;
         }
-        let (code, bytes) = match (&b.reply, code) {
+        // A received reply (not one made here) goes through onsend_route
+        // with onsend_route_reply, as if it came in from the branch's
+        // destination; not under the state lock.
+        let (code, bytes, received) = match (&b.reply, code) {
             (Some(r), c) if c != 503 => {
                 let mut m = r.clone();
                 m.remove_top_via();
-                (c, m.serialize())
+                let from = ReceiveInfo { proto: b.dest.proto, src: b.dest.addr, local: live.info.local, conn_id: None };
+                (c, m.serialize(), Some(from))
             }
             (_, c) => {
                 let c = if c == 503 { 500 } else { c };
-                (c, sip::build_reply(&live.req, c, reason_of(c), &server::reply_options(shared, &live.info)))
+                (c, sip::build_reply(&live.req, c, reason_of(c), &server::reply_options(shared, &live.info)), None)
             }
         };
         st.status = code;
         st.last_reply = Some(bytes.clone());
-        send(shared, &st.upstream, bytes);
+        let upstream = st.upstream.clone();
         on_final_sent(shared, tx, &mut st);
+        drop(st);
+        if received.is_none_or(|from| forward::onsend_allows_reply(shared, &bytes, &upstream, &from, vars)) {
+            send(shared, &upstream, bytes);
+        }
         return;
     }
 }
@@ -1365,7 +1375,7 @@ pub fn on_reply(
     // arrive, so onsend_route sees them here, before the transaction is
     // locked (the route may call functions that lock it); a drop there
     // means not sent. Negative finals wait for the best-reply choice and
-    // do not pass through onsend_route.
+    // pass through it in `finalize`.
     let onsend_ok = if (101..300).contains(&code) && shared.onsend_reply && forward::has_onsend(shared) {
         let (upstream, local) = {
             let st = tx.st.lock().unwrap();
