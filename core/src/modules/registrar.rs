@@ -343,13 +343,7 @@ pub fn process_register(
         None
     };
     let user_agent = msg.header(HeaderName::UserAgent).unwrap_or("").trim().to_string();
-    let socket = {
-        let mut s = String::with_capacity(32);
-        s.push_str(info.proto.as_str());
-        s.push(':');
-        crate::sip::write::push_host_port(&mut s, info.local);
-        Some(s)
-    };
+    let socket = Some(crate::pv::socket_str(info.proto, info.local));
     let store_domain = ul.settings.use_domain.then(|| host.clone());
 
     let result = domain.with_bindings(&aor, now, |live| {

@@ -411,10 +411,11 @@ fn now() -> std::time::Duration {
 
 /// Format a socket as `proto:ip:port` (`$fs`).
 pub fn socket_str(proto: Protocol, addr: SocketAddr) -> String {
-    match addr {
-        SocketAddr::V4(a) => format!("{}:{}:{}", proto.as_str(), a.ip(), a.port()),
-        SocketAddr::V6(a) => format!("{}:[{}]:{}", proto.as_str(), a.ip(), a.port()),
-    }
+    let mut s = String::with_capacity(32);
+    s.push_str(proto.as_str());
+    s.push(':');
+    crate::sip::write::push_host_port(&mut s, addr);
+    s
 }
 
 /// Parse `proto:ip:port` (or `ip:port`, UDP) for `$fs`.
