@@ -269,8 +269,9 @@ impl Tm {
         let h = std::thread::Builder::new()
             .name("tm-timer".into())
             .spawn(move || {
-                tm.timers.run(|tx, kind| {
-                    if let Some(sh) = shared.upgrade() {
+                tm.timers.run(|id, kind| {
+                    // a transaction no longer in the table has no timers
+                    if let (Some(sh), Some(tx)) = (shared.upgrade(), tm.ids.get(&id)) {
                         on_timer(&sh, tx, kind);
                     }
                 })
@@ -729,7 +730,7 @@ fn send_cancel(shared: &Shared, tx: &Arc<TxCell>, idx: usize, b: &mut CBranch) {
         b.cancel = CancelState::Sent(c);
         if !b.reliable {
             let t = tm(shared);
-            t.timers.add(t.cfg.t1, tx, Kind::CancelRetr(idx, 1));
+            t.timers.add(t.cfg.t1, tx.id, Kind::CancelRetr(idx, 1));
         }
     }
 }
@@ -743,12 +744,12 @@ fn on_final_sent(shared: &Shared, tx: &Arc<TxCell>, st: &mut Transaction) {
     if st.invite && st.status >= 300 && !st.local && !st.upstream.proto.is_stream() {
         st.g_interval = t.cfg.t1;
         st.g_start = Some(Instant::now());
-        t.timers.add(t.cfg.t1, tx, Kind::G);
+        t.timers.add(t.cfg.t1, tx.id, Kind::G);
         wait = wait.max(t.cfg.t1 * 64);
     }
     if !st.delete_armed {
         st.delete_armed = true;
-        t.timers.add(wait, tx, Kind::Delete);
+        t.timers.add(wait, tx.id, Kind::Delete);
     }
     maybe_shrink(st);
 }
@@ -1001,9 +1002,9 @@ fn send_branch(
         cancel: CancelState::No,
     });
     if !reliable {
-        t.timers.add(t.cfg.t1, tx, Kind::Retr(idx));
+        t.timers.add(t.cfg.t1, tx.id, Kind::Retr(idx));
     }
-    t.timers.add(fr, tx, Kind::Fr(idx, 0));
+    t.timers.add(fr, tx.id, Kind::Fr(idx, 0));
     true
 }
 
@@ -1121,7 +1122,7 @@ fn relay_cancel(ctx: &mut RouteCtx<'_>, inv: &Arc<TxCell>) -> i32 {
         st.last_reply = Some(reply.clone());
         send(shared, &st.upstream, reply);
         st.delete_armed = true;
-        t.timers.add(t.cfg.wt_timer, &cell, Kind::Delete);
+        t.timers.add(t.cfg.wt_timer, cell.id, Kind::Delete);
     }
     ctx.last_reply_status = Some(200);
     let _serial = inv.serial.lock().unwrap();
@@ -1403,7 +1404,7 @@ pub fn on_reply(
             b.provisional = true;
             if invite {
                 b.fr_gen += 1;
-                t.timers.add(fr_inv, &tx, Kind::Fr(idx, b.fr_gen));
+                t.timers.add(fr_inv, tx.id, Kind::Fr(idx, b.fr_gen));
             }
             if b.cancel == CancelState::Pending {
                 send_cancel(shared, &tx, idx, b);
@@ -1483,7 +1484,7 @@ fn on_timer(shared: &Shared, tx: Arc<TxCell>, kind: Kind) {
             } else {
                 (b.retr * 2).min(t.cfg.t2)
             };
-            t.timers.add(b.retr, &tx, Kind::Retr(idx));
+            t.timers.add(b.retr, tx.id, Kind::Retr(idx));
         }
         Kind::Fr(idx, gen) => {
             let _serial = tx.serial.lock().unwrap();
@@ -1518,7 +1519,7 @@ fn on_timer(shared: &Shared, tx: Arc<TxCell>, kind: Kind) {
                 send(shared, &st.upstream, b);
             }
             st.g_interval = (st.g_interval * 2).min(t.cfg.t2);
-            t.timers.add(st.g_interval, &tx, Kind::G);
+            t.timers.add(st.g_interval, tx.id, Kind::G);
         }
         Kind::CancelRetr(idx, n) => {
             let st = tx.st.lock().unwrap();
@@ -1527,7 +1528,7 @@ fn on_timer(shared: &Shared, tx: Arc<TxCell>, kind: Kind) {
                 if n < 7 {
                     send(shared, &b.dest, c.clone());
                     let next = (t.cfg.t1 * 2u32.pow(n)).min(t.cfg.t2);
-                    t.timers.add(next, &tx, Kind::CancelRetr(idx, n + 1));
+                    t.timers.add(next, tx.id, Kind::CancelRetr(idx, n + 1));
                 }
             }
         }

@@ -1,8 +1,7 @@
-//! Unit tests: timers, matching keys, branch ids, best-response choice,
+//! Unit tests: matching keys, branch ids, best-response choice,
 //! hop-by-hop request building.
 
 use super::*;
-use std::sync::atomic::AtomicUsize;
 
 fn msg(text: &str) -> SipMessage {
     sip::parse(Bytes::from(text.replace('\n', "\r\n"))).unwrap()
@@ -81,44 +80,6 @@ fn ack_and_cancel_are_built_from_the_branch_request() {
     assert_eq!(cancel.header(HeaderName::CSeq), Some("7 CANCEL"));
     assert_eq!(cancel.to_tag(), None);
     assert_eq!(cancel.ruri_str(), Some("sip:b@127.0.0.1"));
-}
-
-#[test]
-fn timer_heap_fires_in_deadline_order_on_its_thread() {
-    let timers = Arc::new(Timers::default());
-    let cell = new_cell(&Tm::new(TmConfig::default()), "k".into(), true, Destination::to(Protocol::Udp, "127.0.0.1:1".parse().unwrap()), None);
-    let fired = Arc::new(Mutex::new(Vec::new()));
-    let (t2, f2) = (timers.clone(), fired.clone());
-    let h = std::thread::spawn(move || t2.run(|_, k| f2.lock().unwrap().push((k, Instant::now()))));
-    let t0 = Instant::now();
-    timers.add(Duration::from_millis(120), &cell, Kind::Delete);
-    timers.add(Duration::from_millis(40), &cell, Kind::G);
-    timers.add(Duration::from_millis(80), &cell, Kind::Retr(1));
-    std::thread::sleep(Duration::from_millis(250));
-    timers.stop();
-    h.join().unwrap();
-    let f = fired.lock().unwrap();
-    let kinds: Vec<Kind> = f.iter().map(|(k, _)| *k).collect();
-    assert_eq!(kinds, vec![Kind::G, Kind::Retr(1), Kind::Delete]);
-    assert!(f[0].1 - t0 >= Duration::from_millis(40));
-    assert!(f[2].1 - t0 >= Duration::from_millis(120));
-}
-
-#[test]
-fn timers_of_a_dropped_transaction_do_not_fire() {
-    let timers = Arc::new(Timers::default());
-    let cell = new_cell(&Tm::new(TmConfig::default()), "k".into(), true, Destination::to(Protocol::Udp, "127.0.0.1:1".parse().unwrap()), None);
-    let n = Arc::new(AtomicUsize::new(0));
-    let (t2, n2) = (timers.clone(), n.clone());
-    let h = std::thread::spawn(move || t2.run(|_, _| {
-        n2.fetch_add(1, Ordering::SeqCst);
-    }));
-    timers.add(Duration::from_millis(30), &cell, Kind::G);
-    drop(cell);
-    std::thread::sleep(Duration::from_millis(100));
-    timers.stop();
-    h.join().unwrap();
-    assert_eq!(n.load(Ordering::SeqCst), 0);
 }
 
 #[test]

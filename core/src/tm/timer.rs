@@ -1,15 +1,23 @@
-//! The tm timer thread: one binary heap of deadlines under a mutex, woken
-//! by a condvar — not one task per timer. Timers are never cancelled;
-//! when one fires, its handler checks the transaction state (and a
-//! generation number where a timer can be restarted) and ignores it if it
-//! is stale. That keeps arming a timer O(log n) and lock-light.
+//! The tm timer thread: a hashed timing wheel under a mutex, woken by a
+//! condvar — not one task per timer.
+//!
+//! Time is counted in ticks of [`GRAIN`]; a timer goes into the slot of its
+//! tick modulo the wheel size, so arming one is a push onto a vector and
+//! firing a slot walks one vector (O(1) per timer, where a binary heap of
+//! tens of thousands of pending timers paid a cache-missing O(log n) sift
+//! on every push and pop). A deadline further away than one turn of the
+//! wheel simply stays in its slot until the turn it is due in.
+//!
+//! Timers are never cancelled. An entry names its transaction by id, not
+//! by pointer: when it fires, the handler looks the id up and ignores the
+//! timer if the transaction is gone, and otherwise checks the
+//! transaction's state (and a generation number where a timer can be
+//! restarted). So a finished transaction's memory is freed when it leaves
+//! the table, not when its last long timer (fr_inv_timer, minutes) would
+//! have fired; a stale entry costs its 32 bytes until then.
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
-use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
-
-use super::TxCell;
 
 /// What a timer does when it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,34 +36,9 @@ pub(crate) enum Kind {
 }
 
 struct Entry {
-    at: Instant,
-    seq: u64,
-    tx: Weak<TxCell>,
+    tick: u64,
+    tx: u64,
     kind: Kind,
-}
-
-impl PartialEq for Entry {
-    fn eq(&self, o: &Self) -> bool {
-        self.at == o.at && self.seq == o.seq
-    }
-}
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Entry {
-    fn cmp(&self, o: &Self) -> Ordering {
-        (self.at, self.seq).cmp(&(o.at, o.seq))
-    }
-}
-
-#[derive(Default)]
-struct Inner {
-    heap: BinaryHeap<Reverse<Entry>>,
-    seq: u64,
-    stop: bool,
 }
 
 /// Deadlines are rounded up to this grain, so that timers armed close
@@ -63,74 +46,202 @@ struct Inner {
 /// transactions a second, one wake-up per timer costs more CPU than the
 /// timers' work). SIP timers are hundreds of ms; 10 ms late is harmless.
 const GRAIN: Duration = Duration::from_millis(10);
+/// Slots of the wheel: one turn is 4096 × 10 ms ≈ 41 s, so only the long
+/// fr_inv_timer / fr_timer entries are looked at more than once.
+const SLOTS: usize = 4096;
+
+struct Wheel {
+    slots: Vec<Vec<Entry>>,
+    /// Every tick before this one has been fired.
+    next: u64,
+    len: usize,
+    /// The tick the timer thread sleeps until (`u64::MAX`: no timer).
+    wake_at: u64,
+    stop: bool,
+}
 
 pub(crate) struct Timers {
-    inner: Mutex<Inner>,
+    wheel: Mutex<Wheel>,
     cv: Condvar,
     epoch: Instant,
 }
 
 impl Default for Timers {
     fn default() -> Self {
-        Timers { inner: Mutex::default(), cv: Condvar::default(), epoch: Instant::now() }
+        Timers::with_slots(SLOTS)
     }
 }
 
 impl Timers {
-    /// `now + after`, rounded up to the next multiple of [`GRAIN`].
-    fn deadline(&self, after: Duration) -> Instant {
-        let since = (Instant::now() + after).duration_since(self.epoch);
-        let grain = GRAIN.as_nanos();
-        let ticks = since.as_nanos().div_ceil(grain);
-        self.epoch + Duration::from_nanos((ticks * grain) as u64)
+    fn with_slots(n: usize) -> Timers {
+        let wheel = Wheel { slots: (0..n).map(|_| Vec::new()).collect(), next: 0, len: 0, wake_at: u64::MAX, stop: false };
+        Timers { wheel: Mutex::new(wheel), cv: Condvar::new(), epoch: Instant::now() }
     }
 
-    pub fn add(&self, after: Duration, tx: &Arc<TxCell>, kind: Kind) {
-        let at = self.deadline(after);
-        let mut g = self.inner.lock().unwrap();
-        g.seq += 1;
-        let e = Entry { at, seq: g.seq, tx: Arc::downgrade(tx), kind };
-        let earliest = g.heap.peek().is_none_or(|Reverse(top)| e.at < top.at);
-        g.heap.push(Reverse(e));
-        drop(g);
-        if earliest {
+    /// The tick `now + after` falls in, rounded up.
+    fn tick_after(&self, after: Duration) -> u64 {
+        let since = (Instant::now() + after).duration_since(self.epoch);
+        since.as_nanos().div_ceil(GRAIN.as_nanos()) as u64
+    }
+
+    /// The last tick that has begun.
+    fn current_tick(&self) -> u64 {
+        (self.epoch.elapsed().as_nanos() / GRAIN.as_nanos()) as u64
+    }
+
+    fn instant_of(&self, tick: u64) -> Instant {
+        self.epoch + Duration::from_nanos(GRAIN.as_nanos() as u64 * tick)
+    }
+
+    /// Fire `kind` for transaction `tx` (its id) after `after`.
+    pub fn add(&self, after: Duration, tx: u64, kind: Kind) {
+        let tick = self.tick_after(after);
+        let mut w = self.wheel.lock().unwrap();
+        // a tick already passed (the thread is behind) fires on the next
+        // turn of the loop, not a whole wheel turn late
+        let tick = tick.max(w.next);
+        let n = w.slots.len();
+        w.slots[(tick % n as u64) as usize].push(Entry { tick, tx, kind });
+        w.len += 1;
+        let sooner = tick < w.wake_at;
+        drop(w);
+        if sooner {
             self.cv.notify_one();
         }
     }
 
     pub fn stop(&self) {
-        self.inner.lock().unwrap().stop = true;
+        self.wheel.lock().unwrap().stop = true;
         self.cv.notify_all();
     }
 
     pub fn pending(&self) -> usize {
-        self.inner.lock().unwrap().heap.len()
+        self.wheel.lock().unwrap().len
     }
 
-    /// The timer thread's loop: fire due timers (without the heap lock)
+    /// The timer thread's loop: fire due timers (without the wheel's lock)
     /// until [`Timers::stop`].
-    pub fn run(&self, mut fire: impl FnMut(Arc<TxCell>, Kind)) {
-        let mut g = self.inner.lock().unwrap();
+    pub fn run(&self, mut fire: impl FnMut(u64, Kind)) {
+        let mut due: Vec<(u64, Kind)> = Vec::new();
+        let mut w = self.wheel.lock().unwrap();
         loop {
-            if g.stop {
+            if w.stop {
                 return;
             }
-            let now = Instant::now();
-            match g.heap.peek() {
-                Some(Reverse(top)) if top.at <= now => {
-                    let Reverse(e) = g.heap.pop().expect("peeked");
-                    drop(g);
-                    if let Some(tx) = e.tx.upgrade() {
-                        fire(tx, e.kind);
+            let now = self.current_tick();
+            while w.next <= now {
+                let tick = w.next;
+                let n = w.slots.len() as u64;
+                let slot = &mut w.slots[(tick % n) as usize];
+                let before = slot.len();
+                // entries of a later turn of the wheel stay
+                slot.retain(|e| {
+                    if e.tick <= tick {
+                        due.push((e.tx, e.kind));
+                        false
+                    } else {
+                        true
                     }
-                    g = self.inner.lock().unwrap();
-                }
-                Some(Reverse(top)) => {
-                    let wait = top.at - now;
-                    g = self.cv.wait_timeout(g, wait).unwrap().0;
-                }
-                None => g = self.cv.wait(g).unwrap(),
+                });
+                w.len -= before - slot.len();
+                w.next += 1;
             }
+            if !due.is_empty() {
+                drop(w);
+                for (tx, kind) in due.drain(..) {
+                    fire(tx, kind);
+                }
+                w = self.wheel.lock().unwrap();
+                continue;
+            }
+            w.wake_at = next_busy(&w);
+            w = match w.wake_at {
+                u64::MAX => self.cv.wait(w).unwrap(),
+                at => {
+                    let wait = self.instant_of(at).saturating_duration_since(Instant::now());
+                    self.cv.wait_timeout(w, wait).unwrap().0
+                }
+            };
+            w.wake_at = u64::MAX;
         }
+    }
+}
+
+/// The first tick from `w.next` on whose slot holds anything (it may be
+/// for a later turn: waking then for nothing is rare and cheap).
+fn next_busy(w: &Wheel) -> u64 {
+    if w.len == 0 {
+        return u64::MAX;
+    }
+    let n = w.slots.len() as u64;
+    (w.next..w.next + n).find(|t| !w.slots[(t % n) as usize].is_empty()).unwrap_or(w.next + n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn collect(timers: &Arc<Timers>) -> (std::thread::JoinHandle<()>, Arc<Mutex<Vec<(u64, Kind, Instant)>>>) {
+        let fired = Arc::new(Mutex::new(Vec::new()));
+        let (t2, f2) = (timers.clone(), fired.clone());
+        let h = std::thread::spawn(move || t2.run(|tx, k| f2.lock().unwrap().push((tx, k, Instant::now()))));
+        (h, fired)
+    }
+
+    #[test]
+    fn fires_in_deadline_order_on_its_thread() {
+        let timers = Arc::new(Timers::default());
+        let (h, fired) = collect(&timers);
+        let t0 = Instant::now();
+        timers.add(Duration::from_millis(120), 7, Kind::Delete);
+        timers.add(Duration::from_millis(40), 7, Kind::G);
+        timers.add(Duration::from_millis(80), 8, Kind::Retr(1));
+        assert_eq!(timers.pending(), 3);
+        std::thread::sleep(Duration::from_millis(250));
+        timers.stop();
+        h.join().unwrap();
+        let f = fired.lock().unwrap();
+        let got: Vec<(u64, Kind)> = f.iter().map(|(t, k, _)| (*t, *k)).collect();
+        assert_eq!(got, vec![(7, Kind::G), (8, Kind::Retr(1)), (7, Kind::Delete)]);
+        assert!(f[0].2 - t0 >= Duration::from_millis(40));
+        assert!(f[2].2 - t0 >= Duration::from_millis(120));
+        assert_eq!(timers.pending(), 0);
+    }
+
+    #[test]
+    fn a_deadline_beyond_one_turn_waits_for_its_own_turn() {
+        // 8 slots of 10 ms: one turn is 80 ms
+        let timers = Arc::new(Timers::with_slots(8));
+        let (h, fired) = collect(&timers);
+        let t0 = Instant::now();
+        timers.add(Duration::from_millis(200), 1, Kind::Delete);
+        timers.add(Duration::from_millis(30), 2, Kind::G);
+        std::thread::sleep(Duration::from_millis(150));
+        assert_eq!(fired.lock().unwrap().len(), 1, "only the 30 ms timer is due");
+        std::thread::sleep(Duration::from_millis(150));
+        timers.stop();
+        h.join().unwrap();
+        let f = fired.lock().unwrap();
+        assert_eq!(f.len(), 2);
+        assert_eq!((f[1].0, f[1].1), (1, Kind::Delete));
+        assert!(f[1].2 - t0 >= Duration::from_millis(200));
+    }
+
+    #[test]
+    fn a_sooner_timer_wakes_a_sleeping_thread() {
+        let timers = Arc::new(Timers::default());
+        let (h, fired) = collect(&timers);
+        timers.add(Duration::from_secs(30), 1, Kind::Delete);
+        std::thread::sleep(Duration::from_millis(50));
+        let t0 = Instant::now();
+        timers.add(Duration::from_millis(20), 2, Kind::G);
+        std::thread::sleep(Duration::from_millis(120));
+        timers.stop();
+        h.join().unwrap();
+        let f = fired.lock().unwrap();
+        assert_eq!(f.len(), 1);
+        assert!(f[0].2 - t0 < Duration::from_millis(100), "fired {:?} after arming", f[0].2 - t0);
+        assert_eq!(timers.pending(), 1);
     }
 }
