@@ -182,7 +182,9 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    fn collect(timers: &Arc<Timers>) -> (std::thread::JoinHandle<()>, Arc<Mutex<Vec<(u64, Kind, Instant)>>>) {
+    type Fired = Arc<Mutex<Vec<(u64, Kind, Instant)>>>;
+
+    fn collect(timers: &Arc<Timers>) -> (std::thread::JoinHandle<()>, Fired) {
         let fired = Arc::new(Mutex::new(Vec::new()));
         let (t2, f2) = (timers.clone(), fired.clone());
         let h = std::thread::spawn(move || t2.run(|tx, k| f2.lock().unwrap().push((tx, k, Instant::now()))));

@@ -27,11 +27,13 @@
 //! script error (see [`RUNNER`] for why not a Rust error).
 //! `KSR.set_drop` sets `stop` but returns 1, so the script goes on.
 
+use std::borrow::Cow;
+use std::ffi::{c_char, c_int, c_void};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mlua::{Function, Lua, MultiValue, Table, Value};
+use mlua::{ffi, Function, Lua, MultiValue, Table, Value};
 use switchboard_core::cfg::Config;
 use switchboard_core::engine::{Callback, Engine, EngineFactory, ScriptError};
 use switchboard_core::exports::{self, Arg, Export, Param, Ret, RetKind};
@@ -248,18 +250,17 @@ fn install(lua: &Lua, exports: &Arc<[&'static Export]>, script: &Path) -> mlua::
     let wrap: Function = lua.load(WRAP).set_name("=switchboard").call(exit_sentinel())?;
     for &e in exports.iter() {
         let group = group_table(lua, &ksr, e.module)?;
-        let raw = lua.create_function(move |lua, args: MultiValue| call_export(lua, e, &args))?;
+        let raw = c_closure(lua, ksr_entry, e as *const Export as *const c_void)?;
         // Only functions that can end the script need the unwinding
         // wrapper (one Lua call less on every other KSR call).
         let f = if e.stops { wrap.call::<Function>(raw)? } else { raw };
         group.raw_set(e.name, f)?;
     }
     let x = group_table(lua, &ksr, "x")?;
-    let table = exports.clone();
-    x.raw_set(
-        "modf",
-        wrap.call::<Function>(lua.create_function(move |lua, args: MultiValue| modf(lua, &table, &args))?)?,
-    )?;
+    // The table lives as long as the state: one Arc per Lua state (one
+    // per worker, made once) is deliberately never released.
+    let table: *const Arc<[&'static Export]> = Box::into_raw(Box::new(exports.clone()));
+    x.raw_set("modf", wrap.call::<Function>(c_closure(lua, modf_entry, table as *const c_void)?)?)?;
     lua.globals().raw_set("KSR", ksr)?;
 
     let os: Table = lua.globals().get("os")?;
@@ -297,8 +298,6 @@ fn group_table(lua: &Lua, ksr: &Table, module: &str) -> mlua::Result<Table> {
     }
 }
 
-/// `file:line: ` of the Lua code calling the running Rust function, as
-/// Lua's own `error()` prefixes messages.
 /// `file:line: ` of the Lua code `level` frames up (1 = the caller of the
 /// running Rust function).
 fn location(lua: &Lua, level: usize) -> String {
@@ -312,74 +311,103 @@ fn location(lua: &Lua, level: usize) -> String {
     .unwrap_or_default()
 }
 
-/// An error raised by a KSR function, located at the script line that
-/// called it (one level further up when a `WRAP` wrapper is in between).
-fn lua_error(lua: &Lua, wrapped: bool, msg: String) -> mlua::Error {
-    let level = if wrapped { 2 } else { 1 };
-    mlua::Error::RuntimeError(format!("{}{msg}", location(lua, level)))
-}
+// ---------------------------------------------------------------------
+// KSR calls: C closures on the raw Lua stack.
+//
+// A KSR function is called on nearly every line of a routing script, so
+// it is a plain Lua C closure (its `Export` as upvalue), not an mlua
+// callback: arguments are read straight off the Lua stack (strings
+// borrowed, not copied) and the result pushed back, with no per-call
+// argument vector, value references or error-handler frames. Nothing with
+// a destructor is alive when `lua_error` unwinds the C frame (see
+// `ksr_trampoline`), which is what makes that unwinding sound.
 
-/// One argument converted to its declared type.
+/// One argument converted to its declared type; strings borrow the Lua
+/// string on the stack (valid for the duration of the call).
 #[derive(Debug, Clone, PartialEq)]
-enum Conv {
+enum Conv<'a> {
     Int(i64),
-    Str(String),
+    Str(Cow<'a, str>),
 }
 
 /// Up to six parameters (KEMI's limit) live on the stack.
 type Args<T> = smallvec::SmallVec<[T; 6]>;
 
-/// Convert Lua argument `v` (1-based position `pos`) to `p`, leniently as
-/// KEMI does: numbers for Int (floats truncated), numeric strings parsed;
-/// strings for Str, numbers formatted. Booleans are 1/0 for Int.
-fn convert(p: Param, v: &Value, pos: usize) -> Result<Conv, String> {
-    match (p, v) {
-        (Param::Int, Value::Integer(i)) => Ok(Conv::Int(*i)),
-        (Param::Int, Value::Number(n)) if n.is_finite() => Ok(Conv::Int(n.trunc() as i64)),
-        (Param::Int, Value::Boolean(b)) => Ok(Conv::Int(i64::from(*b))),
-        (Param::Int, Value::String(s)) => {
-            let s = s.to_string_lossy();
+/// How a KSR call ended other than with a result.
+enum CallError {
+    /// exit/drop: push the sentinel that unwinds the callback.
+    Exit,
+    /// An error with no location.
+    Plain(String),
+    /// An error located at the script line `level` frames up (as
+    /// `luaL_where`).
+    At(String, c_int),
+}
+
+impl CallError {
+    /// Located at the script line calling `e` (one level further up when
+    /// the `WRAP` wrapper is in between).
+    fn at_caller(e: &Export, msg: String) -> CallError {
+        CallError::At(msg, if e.stops { 2 } else { 1 })
+    }
+}
+
+/// Convert the Lua value at stack index `idx` (argument `pos`) to `p`,
+/// leniently as KEMI does: numbers for Int (floats truncated), numeric
+/// strings parsed; strings for Str, numbers formatted. Booleans are 1/0
+/// for Int.
+///
+/// # Safety
+/// `l` is a live state and `idx` a valid index; the returned borrow must
+/// not outlive the value's place on the stack.
+unsafe fn convert<'a>(l: *mut ffi::lua_State, idx: c_int, p: Param, pos: usize) -> Result<Conv<'a>, String> {
+    let t = ffi::lua_type(l, idx);
+    match (p, t) {
+        (_, ffi::LUA_TNUMBER) if ffi::lua_isinteger(l, idx) != 0 => {
+            let i = ffi::lua_tointegerx(l, idx, std::ptr::null_mut());
+            Ok(if p == Param::Int { Conv::Int(i) } else { Conv::Str(Cow::Owned(i.to_string())) })
+        }
+        (Param::Int, ffi::LUA_TNUMBER) => {
+            let n = ffi::lua_tonumberx(l, idx, std::ptr::null_mut());
+            if n.is_finite() {
+                Ok(Conv::Int(n.trunc() as i64))
+            } else {
+                Err(format!("argument #{pos} must be an integer, got {n}"))
+            }
+        }
+        (_, ffi::LUA_TNUMBER) => Ok(Conv::Str(Cow::Owned(kemi::number_text(ffi::lua_tonumberx(l, idx, std::ptr::null_mut()))))),
+        (Param::Int, ffi::LUA_TBOOLEAN) => Ok(Conv::Int(i64::from(ffi::lua_toboolean(l, idx) != 0))),
+        (_, ffi::LUA_TSTRING) => {
+            let mut len = 0usize;
+            let ptr = ffi::lua_tolstring(l, idx, &mut len);
+            let s = String::from_utf8_lossy(std::slice::from_raw_parts(ptr as *const u8, len));
+            if p != Param::Int {
+                return Ok(Conv::Str(s));
+            }
             kemi::int_from_text(&s).map(Conv::Int).ok_or_else(|| format!("argument #{pos} must be an integer, got \"{s}\""))
         }
-        (Param::Str | Param::Fmt, Value::String(s)) => Ok(Conv::Str(s.to_string_lossy())),
-        (Param::Str | Param::Fmt, Value::Integer(i)) => Ok(Conv::Str(i.to_string())),
-        (Param::Str | Param::Fmt, Value::Number(n)) => Ok(Conv::Str(kemi::number_text(*n))),
-        (Param::Int, other) => Err(format!("argument #{pos} must be an integer, got {}", other.type_name())),
-        (Param::Str | Param::Fmt, other) => Err(format!("argument #{pos} must be a string, got {}", other.type_name())),
+        _ => {
+            let want = if p == Param::Int { "an integer" } else { "a string" };
+            let got = std::ffi::CStr::from_ptr(ffi::lua_typename(l, t)).to_string_lossy();
+            Err(format!("argument #{pos} must be {want}, got {got}"))
+        }
     }
 }
 
-fn convert_all<'v>(
-    params: &[Param],
-    args: impl ExactSizeIterator<Item = &'v Value>,
-) -> Result<Args<Conv>, String> {
-    if args.len() != params.len() {
-        return Err(kemi::arity_message(params.len(), args.len()));
+/// Convert stack slots `first..=top` to `params`.
+///
+/// # Safety
+/// As [`convert`].
+unsafe fn convert_all<'a>(l: *mut ffi::lua_State, first: c_int, params: &[Param]) -> Result<Args<Conv<'a>>, String> {
+    let n = (ffi::lua_gettop(l) - first + 1).max(0) as usize;
+    if n != params.len() {
+        return Err(kemi::arity_message(params.len(), n));
     }
-    params.iter().zip(args).enumerate().map(|(i, (p, v))| convert(*p, v, i + 1)).collect()
+    params.iter().enumerate().map(|(i, p)| convert(l, first + i as c_int, *p, i + 1)).collect()
 }
 
-/// A `Ret` as a Lua value: Int → integer (a boolean for `RetKind::Bool`
-/// functions), Str → string, Null → nil.
-fn to_lua(lua: &Lua, kind: RetKind, r: Ret) -> mlua::Result<Value> {
-    Ok(match r {
-        Ret::Int(i) if kind == RetKind::Bool => Value::Boolean(i > 0),
-        Ret::Int(i) => Value::Integer(i),
-        Ret::Str(s) => Value::String(lua.create_string(s)?),
-        Ret::Null => Value::Nil,
-    })
-}
-
-/// Call `e` with the current context: the body of every KSR function.
-fn call_export(lua: &Lua, e: &'static Export, args: &MultiValue) -> mlua::Result<Value> {
-    let conv = convert_all(e.params, args.iter())
-        .map_err(|m| lua_error(lua, e.stops, format!("KSR.{}: {m}", e.qualified_name())))?;
-    invoke(lua, e, &conv)
-}
-
-/// Run `e` on the current context with already converted arguments; unwind
-/// when it ended the script.
-fn invoke(lua: &Lua, e: &'static Export, conv: &[Conv]) -> mlua::Result<Value> {
+/// Run `e` on the current context with converted arguments.
+fn invoke(e: &'static Export, conv: &[Conv<'_>]) -> Result<Ret, CallError> {
     let argv: Args<Arg<'_>> = conv
         .iter()
         .map(|c| match c {
@@ -388,32 +416,112 @@ fn invoke(lua: &Lua, e: &'static Export, conv: &[Conv]) -> mlua::Result<Value> {
         })
         .collect();
     match kemi::invoke(e, &argv) {
-        Outcome::Done(ret) => to_lua(lua, e.ret, ret),
-        Outcome::Exit => Ok(exit_sentinel()),
+        Outcome::Done(ret) => Ok(ret),
+        Outcome::Exit => Err(CallError::Exit),
         // A pcall swallowed the exit: unwind again. Functions without the
         // wrapper raise a plain error; `run` knows the callback exited.
-        Outcome::AlreadyExited if e.stops => Ok(exit_sentinel()),
-        Outcome::AlreadyExited => Err(mlua::Error::RuntimeError("the script already exited".into())),
-        Outcome::Outside => Err(lua_error(lua, e.stops, kemi::outside_message(e))),
+        Outcome::AlreadyExited if e.stops => Err(CallError::Exit),
+        Outcome::AlreadyExited => Err(CallError::Plain("the script already exited".into())),
+        Outcome::Outside => Err(CallError::at_caller(e, kemi::outside_message(e))),
     }
 }
 
-/// `KSR.x.modf("name", ...)`: call a function by its native-cfg name.
-fn modf(lua: &Lua, exports: &[&'static Export], args: &MultiValue) -> mlua::Result<Value> {
-    let mut args = args.iter();
-    let name = match args.next() {
-        Some(Value::String(s)) => s.to_string_lossy(),
-        _ => return Err(lua_error(lua, true, "KSR.x.modf: argument #1 must be the function name".into())),
+/// Push `r` as `kind` says: Int → integer (a boolean for `RetKind::Bool`),
+/// Str → string, Null → nil.
+unsafe fn push_ret(l: *mut ffi::lua_State, kind: RetKind, r: Ret) {
+    match r {
+        Ret::Int(i) if kind == RetKind::Bool => ffi::lua_pushboolean(l, c_int::from(i > 0)),
+        Ret::Int(i) => ffi::lua_pushinteger(l, i),
+        Ret::Str(s) => {
+            ffi::lua_pushlstring(l, s.as_ptr() as *const c_char, s.len());
+        }
+        Ret::Null => ffi::lua_pushnil(l),
+    }
+}
+
+fn push_exit(l: *mut ffi::lua_State) {
+    // SAFETY: one slot (C functions get LUA_MINSTACK); EXIT is static.
+    unsafe { ffi::lua_pushlightuserdata(l, std::ptr::addr_of!(EXIT) as *mut c_void) };
+}
+
+/// One KSR function call: `KSR.<module>.<name>(...)`.
+unsafe fn ksr_call(l: *mut ffi::lua_State) -> Result<c_int, CallError> {
+    let e = &*(ffi::lua_touserdata(l, ffi::lua_upvalueindex(1)) as *const Export);
+    let conv = convert_all(l, 1, e.params)
+        .map_err(|m| CallError::at_caller(e, format!("KSR.{}: {m}", e.qualified_name())))?;
+    let ret = invoke(e, &conv)?;
+    push_ret(l, e.ret, ret);
+    Ok(1)
+}
+
+/// `KSR.x.modf("name", ...)`: call a function by its native-cfg name; it
+/// gives back a return code.
+unsafe fn modf_call(l: *mut ffi::lua_State) -> Result<c_int, CallError> {
+    let exports = &*(ffi::lua_touserdata(l, ffi::lua_upvalueindex(1)) as *const Arc<[&'static Export]>);
+    let located = |msg: String| CallError::At(msg, 2);
+    if ffi::lua_type(l, 1) != ffi::LUA_TSTRING {
+        return Err(located("KSR.x.modf: argument #1 must be the function name".into()));
+    }
+    let mut len = 0usize;
+    let ptr = ffi::lua_tolstring(l, 1, &mut len);
+    let name = String::from_utf8_lossy(std::slice::from_raw_parts(ptr as *const u8, len));
+    let nargs = (ffi::lua_gettop(l) - 1).max(0) as usize;
+    let e = kemi::modf_lookup(exports, &name, nargs).map_err(located)?;
+    let conv = convert_all(l, 2, e.params).map_err(|m| located(format!("KSR.x.modf(\"{name}\"): {m}")))?;
+    let code = match invoke(e, &conv)? {
+        Ret::Int(i) if e.ret == RetKind::Bool => if i > 0 { 1 } else { -1 },
+        Ret::Int(i) => i,
+        Ret::Null => -1,
+        Ret::Str(_) => 1,
     };
-    let rest: Vec<Value> = args.cloned().collect();
-    let e = kemi::modf_lookup(exports, &name, rest.len()).map_err(|m| lua_error(lua, true, m))?;
-    let conv = convert_all(e.params, rest.iter()).map_err(|m| lua_error(lua, true, format!("KSR.x.modf(\"{name}\"): {m}")))?;
-    // modf gives back a return code.
-    match invoke(lua, e, &conv)? {
-        Value::Integer(i) => Ok(Value::Integer(i)),
-        Value::Boolean(b) => Ok(Value::Integer(if b { 1 } else { -1 })),
-        Value::Nil => Ok(Value::Integer(-1)),
-        _ => Ok(Value::Integer(1)),
+    ffi::lua_pushinteger(l, code);
+    Ok(1)
+}
+
+/// The C side of every KSR closure: run `body`, then either return its
+/// results, push the exit sentinel, or raise the error. `body` runs under
+/// `catch_unwind` and has returned (dropping everything it owned) before
+/// `lua_error` long-jumps out of this frame, which owns nothing then but
+/// plain values.
+unsafe fn ksr_trampoline(l: *mut ffi::lua_State, body: unsafe fn(*mut ffi::lua_State) -> Result<c_int, CallError>) -> c_int {
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(l)));
+    let (msg, level) = match r {
+        Ok(Ok(n)) => return n,
+        Ok(Err(CallError::Exit)) => {
+            push_exit(l);
+            return 1;
+        }
+        Ok(Err(CallError::Plain(m))) => (m, None),
+        Ok(Err(CallError::At(m, level))) => (m, Some(level)),
+        Err(_) => ("internal error in a KSR function (see the log)".to_string(), Some(1)),
+    };
+    if let Some(level) = level {
+        ffi::luaL_where(l, level);
+    }
+    ffi::lua_pushlstring(l, msg.as_ptr() as *const c_char, msg.len());
+    if level.is_some() {
+        ffi::lua_concat(l, 2);
+    }
+    drop(msg);
+    ffi::lua_error(l)
+}
+
+unsafe extern "C-unwind" fn ksr_entry(l: *mut ffi::lua_State) -> c_int {
+    ksr_trampoline(l, ksr_call)
+}
+
+unsafe extern "C-unwind" fn modf_entry(l: *mut ffi::lua_State) -> c_int {
+    ksr_trampoline(l, modf_call)
+}
+
+/// A C closure `f` with one light-userdata upvalue.
+fn c_closure(lua: &Lua, f: ffi::lua_CFunction, upvalue: *const c_void) -> mlua::Result<Function> {
+    // SAFETY: pushes exactly the closure, which exec_raw returns.
+    unsafe {
+        lua.exec_raw::<Function>((), |l| {
+            ffi::lua_pushlightuserdata(l, upvalue as *mut c_void);
+            ffi::lua_pushcclosure(l, f, 1);
+        })
     }
 }
 

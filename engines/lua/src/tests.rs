@@ -2,6 +2,7 @@ use switchboard_core::kemi::testing::{self, ScriptDir, INVITE};
 use switchboard_core::route::Stop;
 
 use super::*;
+use std::borrow::Cow;
 
 /// A temporary directory with a cfg loading app_lua and the given script.
 fn fixture(script: &str) -> ScriptDir {
@@ -43,42 +44,63 @@ fn global_int(e: &LuaEngine, name: &str) -> Option<i64> {
 
 // --- argument conversion ---
 
+/// `convert` of one Lua value, as an owned result.
+fn conv(lua: &Lua, p: Param, v: Value, pos: usize) -> Result<Conv<'static>, String> {
+    let mut out = None;
+    // SAFETY: the value is on the stack (index -1) while it is converted.
+    unsafe {
+        lua.exec_raw::<()>(v, |l| {
+            out = Some(convert(l, -1, p, pos).map(|c| match c {
+                Conv::Int(i) => Conv::Int(i),
+                Conv::Str(s) => Conv::Str(Cow::Owned(s.into_owned())),
+            }));
+            mlua::ffi::lua_settop(l, 0);
+        })
+        .unwrap();
+    }
+    out.unwrap()
+}
+
 #[test]
 fn int_params_take_numbers_and_numeric_strings() {
     let lua = Lua::new();
     let s = |t: &str| Value::String(lua.create_string(t).unwrap());
-    assert_eq!(convert(Param::Int, &Value::Integer(7), 1), Ok(Conv::Int(7)));
-    assert_eq!(convert(Param::Int, &Value::Number(3.9), 1), Ok(Conv::Int(3)));
-    assert_eq!(convert(Param::Int, &Value::Number(-3.9), 1), Ok(Conv::Int(-3)));
-    assert_eq!(convert(Param::Int, &s("42"), 1), Ok(Conv::Int(42)));
-    assert_eq!(convert(Param::Int, &s(" 486 "), 1), Ok(Conv::Int(486)));
-    assert_eq!(convert(Param::Int, &s("4.5"), 1), Ok(Conv::Int(4)));
-    assert_eq!(convert(Param::Int, &Value::Boolean(true), 1), Ok(Conv::Int(1)));
-    let e = convert(Param::Int, &s("abc"), 2).unwrap_err();
+    let int = |v: Value| conv(&lua, Param::Int, v, 1);
+    assert_eq!(int(Value::Integer(7)), Ok(Conv::Int(7)));
+    assert_eq!(int(Value::Number(3.9)), Ok(Conv::Int(3)));
+    assert_eq!(int(Value::Number(-3.9)), Ok(Conv::Int(-3)));
+    assert_eq!(int(s("42")), Ok(Conv::Int(42)));
+    assert_eq!(int(s(" 486 ")), Ok(Conv::Int(486)));
+    assert_eq!(int(s("4.5")), Ok(Conv::Int(4)));
+    assert_eq!(int(Value::Boolean(true)), Ok(Conv::Int(1)));
+    let e = conv(&lua, Param::Int, s("abc"), 2).unwrap_err();
     assert!(e.contains("#2") && e.contains("abc"), "{e}");
-    let e = convert(Param::Int, &Value::Nil, 1).unwrap_err();
+    let e = int(Value::Nil).unwrap_err();
     assert!(e.contains("nil"), "{e}");
-    assert!(convert(Param::Int, &Value::Number(f64::NAN), 1).is_err());
+    assert!(int(Value::Number(f64::NAN)).is_err());
 }
 
 #[test]
 fn str_params_take_strings_and_formatted_numbers() {
     let lua = Lua::new();
     let s = |t: &str| Value::String(lua.create_string(t).unwrap());
-    assert_eq!(convert(Param::Str, &s("sip:x@y"), 1), Ok(Conv::Str("sip:x@y".into())));
-    assert_eq!(convert(Param::Str, &Value::Integer(404), 1), Ok(Conv::Str("404".into())));
-    assert_eq!(convert(Param::Str, &Value::Number(404.0), 1), Ok(Conv::Str("404".into())));
-    assert_eq!(convert(Param::Str, &Value::Number(1.5), 1), Ok(Conv::Str("1.5".into())));
-    assert!(convert(Param::Str, &Value::Nil, 1).unwrap_err().contains("string"));
-    assert!(convert(Param::Str, &Value::Table(lua.create_table().unwrap()), 1).is_err());
+    let st = |v: Value| conv(&lua, Param::Str, v, 1);
+    assert_eq!(st(s("sip:x@y")), Ok(Conv::Str("sip:x@y".into())));
+    assert_eq!(st(Value::Integer(404)), Ok(Conv::Str("404".into())));
+    assert_eq!(st(Value::Number(404.0)), Ok(Conv::Str("404".into())));
+    assert_eq!(st(Value::Number(1.5)), Ok(Conv::Str("1.5".into())));
+    assert!(st(Value::Nil).unwrap_err().contains("string"));
+    assert!(st(Value::Table(lua.create_table().unwrap())).is_err());
 }
 
 #[test]
 fn wrong_arg_count_is_reported() {
-    let e = convert_all(&[Param::Int], [].iter()).unwrap_err();
-    assert!(e.contains("expects 1 argument, got 0"), "{e}");
-    let e = convert_all(&[], [Value::Integer(1)].iter()).unwrap_err();
-    assert!(e.contains("expects 0 arguments, got 1"), "{e}");
+    let fx = fixture("function ksr_request_route() end\n");
+    let e = fx.engine();
+    let err = e.lua.load("return pcall(KSR.setflag)").call::<(bool, String)>(()).unwrap();
+    assert!(!err.0 && err.1.contains("expects 1 argument, got 0"), "{err:?}");
+    let err = e.lua.load("return pcall(KSR.is_INVITE, 1)").call::<(bool, String)>(()).unwrap();
+    assert!(!err.0 && err.1.contains("expects 0 arguments, got 1"), "{err:?}");
 }
 
 // --- the KSR table ---
@@ -244,7 +266,8 @@ fn runtime_error_carries_file_and_line() {
     let fx = fixture(
         "local function inner()\n  error('boom')\nend\nfunction ksr_request_route()\n  inner()\nend\n\
          function badarg()\n  KSR.setflag()\nend\nfunction badarg2()\n  KSR.setflag('x')\nend\n\
-         function nilcall()\n  local t = nil\n  return t.x\nend\n",
+         function nilcall()\n  local t = nil\n  return t.x\nend\n\
+         function badexit()\n  KSR.x.exit('now')\nend\n",
     );
     let e = fx.engine();
     let script = fx.script();
@@ -259,6 +282,9 @@ fn runtime_error_carries_file_and_line() {
     assert!(msg.contains(&format!("{script}:11: KSR.setflag: argument #1")), "{msg}");
     let msg = run(&e, Callback::Named("nilcall")).0.unwrap_err().message;
     assert!(msg.contains(&format!("{script}:15:")), "{msg}");
+    // through the exit wrapper: still the script's line
+    let msg = run(&e, Callback::Named("badexit")).0.unwrap_err().message;
+    assert!(msg.contains(&format!("{script}:18: KSR.x.exit: expects 0 arguments, got 1")), "{msg}");
 }
 
 #[test]
