@@ -2,7 +2,7 @@
 //! the Unix datagram socket (listMethods, core.version, ul.dump after a
 //! REGISTER, parse error, unknown method), app_perl's reset_cycles
 //! commands on a cfg loading app_perl, app_python.reload on a Python
-//! KEMI cfg, and the FIFO transport.
+//! KEMI cfg, the FIFO transport, and the UDP and TCP transports.
 
 mod support;
 
@@ -268,4 +268,80 @@ fn fifo_and_socket_owners_from_modparams() {
     let (code, err) = run_to_exit(&[], &path, T);
     assert_ne!(code, Some(0), "{err}");
     assert!(err.contains("no user named \"no-such-user-here\""), "{err}");
+}
+
+/// The address after `on PROTO:` in the transport's start log line.
+fn logged_addr(sb: &mut Switchboard, proto: &str) -> std::net::SocketAddr {
+    let line = sb.wait_log(&format!("transport on {proto}:"), T);
+    let at = line.find(&format!("on {proto}:")).unwrap() + proto.len() + 4;
+    line[at..].split_whitespace().next().unwrap().parse().unwrap_or_else(|e| panic!("{e}: {line}"))
+}
+
+/// `dgram_socket "udp:IP:PORT"` and `tcp_socket "tcp:IP:PORT"`: JSON-RPC
+/// over a UDP socket (response to the sender) and over TCP (one request
+/// per connection, the response, then the server closes).
+#[test]
+fn udp_and_tcp_transports() {
+    use std::io::Read;
+    use std::net::{TcpStream, UdpSocket};
+    let dir = TempDir::new();
+    let path = dir.path().join("kamailio.cfg");
+    std::fs::write(
+        &path,
+        "#!KAMAILIO\nlisten=udp:127.0.0.1:0\nchildren=1\ndebug=2\nloadmodule \"sl.so\"\nloadmodule \"jsonrpcs.so\"\n\
+         modparam(\"jsonrpcs\", \"dgram_socket\", \"udp:127.0.0.1:0\")\n\
+         modparam(\"jsonrpcs\", \"tcp_socket\", \"tcp:127.0.0.1:0\")\n\
+         modparam(\"jsonrpcs\", \"pretty_format\", 0)\n\
+         request_route {\n  sl_send_reply(\"404\", \"x\");\n}\n",
+    )
+    .unwrap();
+    let mut sb = Switchboard::run(&path, &[]);
+    let udp_addr = logged_addr(&mut sb, "udp");
+    let tcp_addr = logged_addr(&mut sb, "tcp");
+
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    udp.set_read_timeout(Some(T)).unwrap();
+    udp.send_to(br#"{"jsonrpc":"2.0","method":"core.version","id":7}"#, udp_addr).unwrap();
+    let mut buf = vec![0u8; 65536];
+    let (n, from) = udp.recv_from(&mut buf).expect("a UDP response");
+    assert_eq!(from, udp_addr);
+    let r: Value = serde_json::from_slice(&buf[..n]).unwrap();
+    assert_eq!(r["id"], 7, "{r}");
+    assert!(r["result"].as_str().unwrap().starts_with("switchboard "), "{r}");
+
+    let tcp = |req: &[u8], close_write: bool| -> String {
+        let mut s = TcpStream::connect(tcp_addr).unwrap();
+        s.set_read_timeout(Some(T)).unwrap();
+        s.write_all(req).unwrap();
+        if close_write {
+            s.shutdown(std::net::Shutdown::Write).unwrap();
+        }
+        let mut out = String::new();
+        s.read_to_string(&mut out).expect("the server closes after its response");
+        out
+    };
+    // the client keeps its side open (as `nc` without -N): the server
+    // answers the one request and closes
+    let out = tcp(b"{\"jsonrpc\":\"2.0\",\"method\":\"tm.stats\",\"id\":\"a\"}\n", false);
+    assert!(out.ends_with('\n'), "{out:?}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["id"], "a", "{r}");
+    assert!(r["result"]["current"].is_u64(), "{r}");
+    // a request split over two writes
+    let mut s = TcpStream::connect(tcp_addr).unwrap();
+    s.set_read_timeout(Some(T)).unwrap();
+    s.write_all(br#"{"jsonrpc":"2.0","met"#).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    s.write_all(br#"hod":"core.uptime","id":2}"#).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["id"], 2, "{out}");
+    // bad JSON: a parse error; an incomplete request: a parse error at EOF
+    let r: Value = serde_json::from_str(&tcp(b"{nonsense", false)).unwrap();
+    assert_eq!(r["error"]["code"], -32700, "{r}");
+    let r: Value = serde_json::from_str(&tcp(br#"{"jsonrpc":"2.0""#, true)).unwrap();
+    assert_eq!(r["error"]["code"], -32700, "{r}");
+    // a notification: no response, the connection closed
+    assert_eq!(tcp(br#"{"jsonrpc":"2.0","method":"core.version"}"#, false), "");
+    assert!(sb.is_running());
 }

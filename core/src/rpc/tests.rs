@@ -206,10 +206,10 @@ fn transports_run_as_the_cfg_says() {
     assert_eq!((s.fifo, s.dgram), (None, None), "nothing named, nothing runs");
     assert!(s.pretty);
     let s = settings(r#"modparam("jsonrpcs", "dgram_socket", "/tmp/x.sock")"#).unwrap().unwrap();
-    assert_eq!((s.fifo, s.dgram), (None, Some(PathBuf::from("/tmp/x.sock"))));
+    assert_eq!((s.fifo, s.dgram), (None, Some(transport::DgramAddr::Unix(PathBuf::from("/tmp/x.sock")))));
     let s = settings(r#"modparam("jsonrpcs", "transport", 0)"#).unwrap().unwrap();
     assert_eq!(s.fifo, Some(PathBuf::from("/run/kamailio/kamailio_rpc.fifo")));
-    assert_eq!(s.dgram, Some(PathBuf::from("/run/kamailio/kamailio_rpc.sock")));
+    assert_eq!(s.dgram, Some(transport::DgramAddr::Unix(PathBuf::from("/run/kamailio/kamailio_rpc.sock"))));
     let s = settings(
         r#"modparam("jsonrpcs", "transport", 1)
 modparam("jsonrpcs", "dgram_socket", "/tmp/x.sock")
@@ -222,6 +222,17 @@ modparam("jsonrpcs", "pretty_format", 0)"#,
     assert_eq!((s.fifo, s.dgram), (Some(PathBuf::from("/run/kamailio/my.fifo")), None));
     assert_eq!(s.fifo_mode, 0o600);
     assert!(!s.pretty);
-    assert!(settings(r#"modparam("jsonrpcs", "dgram_socket", "udp:127.0.0.1:8090")"#).is_err());
+    let s = settings(r#"modparam("jsonrpcs", "dgram_socket", "udp:127.0.0.1:8090")"#).unwrap().unwrap();
+    assert_eq!(s.dgram, Some(transport::DgramAddr::Udp("127.0.0.1:8090".parse().unwrap())));
+    let s = settings(r#"modparam("jsonrpcs", "dgram_socket", "udp:[::1]:8090")"#).unwrap().unwrap();
+    assert_eq!(s.dgram, Some(transport::DgramAddr::Udp("[::1]:8090".parse().unwrap())));
+    assert!(settings(r#"modparam("jsonrpcs", "dgram_socket", "udp:somewhere")"#).is_err());
+    // TCP: only when named; transport 4 without a socket stops the start
+    let s = settings(r#"modparam("jsonrpcs", "tcp_socket", "tcp:127.0.0.1:8091")"#).unwrap().unwrap();
+    assert_eq!((s.tcp, s.fifo, s.dgram.is_none()), (Some("127.0.0.1:8091".parse().unwrap()), None, true));
+    assert_eq!(settings(r#"modparam("jsonrpcs", "transport", 0)"#).unwrap().unwrap().tcp, None);
+    let e = settings(r#"modparam("jsonrpcs", "transport", 4)"#).unwrap_err();
+    assert!(e.contains("tcp_socket"), "{e}");
+    assert!(settings(r#"modparam("jsonrpcs", "tcp_socket", "127.0.0.1:8091")"#).is_err());
     assert!(settings(r#"modparam("jsonrpcs", "fifo_mode", 999)"#).is_err());
 }

@@ -1,14 +1,17 @@
-//! jsonrpcs transports: a Unix datagram socket and a FIFO, each served by
-//! its own threads (never a SIP worker), each request handled by
-//! [`super::handle_value`].
+//! jsonrpcs transports: a datagram socket (Unix or UDP), a FIFO and a TCP
+//! socket, each served by its own threads (never a SIP worker), each
+//! request handled by [`super::handle_value`].
 //!
 //! Which transports run (`modparam("jsonrpcs", "transport", N)`):
 //! - not set: those the cfg names — the datagram transport when
-//!   `dgram_socket` is set, the FIFO transport when `fifo_name` is set
-//!   (jsonrpcs loaded with neither: nothing runs, a warning is logged);
-//! - `0`: both, the unnamed ones at their defaults;
-//! - a bit mask: `1` FIFO, `2` datagram (`3` both). `4` (TCP) is not
-//!   implemented: a warning is logged.
+//!   `dgram_socket` is set, the FIFO transport when `fifo_name` is set,
+//!   the TCP transport when `tcp_socket` is set (jsonrpcs loaded with
+//!   none: nothing runs, a note is logged);
+//! - `0`: FIFO and datagram, the unnamed ones at their defaults, and TCP
+//!   when `tcp_socket` is set (it has no default: a control port is only
+//!   opened when named);
+//! - a bit mask: `1` FIFO, `2` datagram, `4` TCP (`4` without
+//!   `tcp_socket` stops the start).
 //!
 //! Defaults (Kamailio's): `fifo_name` `kamailio_rpc.fifo`, `dgram_socket`
 //! `kamailio_rpc.sock`; relative paths are in `/run/kamailio`.
@@ -20,9 +23,17 @@
 //! start, so it needs the privilege to); an unknown name stops the start.
 //!
 //! Datagram protocol: one JSON-RPC request document per datagram; the
-//! response document is sent back to the sender's socket address (so the
-//! client must bind its socket to a path). Notifications (no `id`) get no
-//! response.
+//! response document is sent back to the sender's socket address (so a
+//! Unix client must bind its socket to a path). Notifications (no `id`)
+//! get no response. `dgram_socket` is a path (`unix:` prefix allowed) or
+//! `udp:IP:PORT` (`udp:[IPv6]:PORT`) for a UDP socket.
+//!
+//! TCP protocol (`tcp_socket` `tcp:IP:PORT`): one request document per
+//! connection; the server answers with the response document and a
+//! newline and closes the connection (a notification: it just closes),
+//! so `echo '{...}' | nc HOST PORT` works. A client that sends nothing
+//! complete within `dgram_timeout` is disconnected; at most
+//! [`MAX_TCP_CLIENTS`] are served at once.
 //!
 //! FIFO protocol: the server creates the FIFO and reads a stream of
 //! request documents from it. Each names the FIFO to write the response
@@ -38,9 +49,10 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -58,6 +70,15 @@ const MAX_DATAGRAM: usize = 65535;
 const MAX_FIFO_BUFFER: usize = 1 << 20;
 /// Longest `:name:` prefix.
 const MAX_REPLY_NAME: usize = 255;
+/// TCP connections served at once; more wait in the listen backlog.
+pub const MAX_TCP_CLIENTS: usize = 16;
+
+/// Where the datagram transport listens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DgramAddr {
+    Unix(PathBuf),
+    Udp(SocketAddr),
+}
 
 /// The jsonrpcs modparams.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,13 +88,22 @@ pub struct RpcSettings {
     /// (uid, gid) from fifo_user / fifo_group.
     pub fifo_owner: (Option<u32>, Option<u32>),
     pub fifo_reply_dir: PathBuf,
-    pub dgram: Option<PathBuf>,
+    pub dgram: Option<DgramAddr>,
     pub dgram_mode: u32,
     /// (uid, gid) from dgram_user / dgram_group.
     pub dgram_owner: (Option<u32>, Option<u32>),
     pub dgram_workers: usize,
     pub dgram_timeout: Duration,
+    pub tcp: Option<SocketAddr>,
     pub pretty: bool,
+}
+
+/// `PROTO:IP:PORT` (`PROTO:[IPv6]:PORT`) as a socket address.
+fn ip_port(param: &str, v: &str, proto: &str) -> Result<SocketAddr, String> {
+    v.strip_prefix(proto)
+        .and_then(|a| a.strip_prefix(':'))
+        .and_then(|a| a.parse().ok())
+        .ok_or_else(|| format!("jsonrpcs: {param} \"{v}\": expected {proto}:IP:PORT"))
 }
 
 fn in_run_dir(name: &str) -> PathBuf {
@@ -140,64 +170,79 @@ impl RpcSettings {
         }
         let s = |n: &str| config.modparam("jsonrpcs", n).and_then(|v| v.as_str().map(str::to_string)).filter(|s| !s.is_empty());
         let i = |n: &str| config.modparam("jsonrpcs", n).and_then(|v| v.as_int());
-        let (fifo_name, dgram_name) = (s("fifo_name"), s("dgram_socket"));
-        let (want_fifo, want_dgram) = match i("transport") {
-            None => (fifo_name.is_some(), dgram_name.is_some()),
-            Some(0) => (true, true),
-            Some(t) => {
-                if t & 4 != 0 {
-                    tracing::warn!("jsonrpcs: the TCP transport is not implemented; not started");
-                }
-                (t & 1 != 0, t & 2 != 0)
-            }
+        let (fifo_name, dgram_name, tcp_name) = (s("fifo_name"), s("dgram_socket"), s("tcp_socket"));
+        let (want_fifo, want_dgram, want_tcp) = match i("transport") {
+            None => (fifo_name.is_some(), dgram_name.is_some(), tcp_name.is_some()),
+            Some(0) => (true, true, tcp_name.is_some()),
+            Some(t) => (t & 1 != 0, t & 2 != 0, t & 4 != 0),
         };
-        if s("tcp_socket").is_some() {
-            tracing::warn!("jsonrpcs: tcp_socket is ignored (no TCP transport)");
-        }
-        if let Some(d) = dgram_name.as_deref().filter(|_| want_dgram) {
-            if d.starts_with("udp:") || d.starts_with("udp6:") {
-                return Err(format!("jsonrpcs: dgram_socket \"{d}\": only Unix socket paths are supported"));
-            }
-        }
+        let tcp = match (want_tcp, tcp_name.as_deref()) {
+            (false, _) => None,
+            (true, None) => return Err("jsonrpcs: transport 4 (TCP) needs tcp_socket (tcp:IP:PORT)".into()),
+            (true, Some(t)) => Some(ip_port("tcp_socket", t, "tcp")?),
+        };
+        let dgram = match want_dgram {
+            false => None,
+            true => Some(match dgram_name.as_deref().unwrap_or(DEFAULT_DGRAM) {
+                d if d.starts_with("udp:") || d.starts_with("udp6:") => {
+                    DgramAddr::Udp(ip_port("dgram_socket", d, if d.starts_with("udp6:") { "udp6" } else { "udp" })?)
+                }
+                d => DgramAddr::Unix(in_run_dir(d.strip_prefix("unix:").unwrap_or(d))),
+            }),
+        };
         let timeout = i("dgram_timeout").unwrap_or(2000).clamp(1, 60_000) as u64;
         Ok(Some(RpcSettings {
             fifo: want_fifo.then(|| in_run_dir(fifo_name.as_deref().unwrap_or(DEFAULT_FIFO))),
             fifo_mode: mode(i("fifo_mode"))?,
             fifo_owner: (owner_id(config, "fifo_user", false)?, owner_id(config, "fifo_group", true)?),
             fifo_reply_dir: PathBuf::from(s("fifo_reply_dir").unwrap_or_else(|| "/tmp/".into())),
-            dgram: want_dgram.then(|| {
-                let d = dgram_name.as_deref().unwrap_or(DEFAULT_DGRAM);
-                in_run_dir(d.strip_prefix("unix:").unwrap_or(d))
-            }),
+            dgram,
             dgram_mode: mode(i("dgram_mode"))?,
             dgram_owner: (owner_id(config, "dgram_user", false)?, owner_id(config, "dgram_group", true)?),
             dgram_workers: i("dgram_workers").unwrap_or(1).clamp(1, 64) as usize,
             dgram_timeout: Duration::from_millis(timeout),
+            tcp,
             pretty: i("pretty_format").unwrap_or(1) != 0,
         }))
     }
 }
 
-/// The running transports; [`RpcTransports::stop`] removes the socket and
-/// the FIFO.
+/// The running transports; [`RpcTransports::stop`] ends their threads and
+/// removes the Unix socket and the FIFO.
 #[derive(Debug, Default)]
 pub struct RpcTransports {
-    dgram: Option<(PathBuf, UnixDatagram)>,
+    dgram: Option<(DgramAddr, DgramSock, usize)>,
     fifo: Option<(PathBuf, File)>,
+    tcp: Option<SocketAddr>,
     stopped: Arc<AtomicBool>,
 }
 
 impl RpcTransports {
     pub fn stop(&mut self) {
         self.stopped.store(true, Ordering::SeqCst);
-        if let Some((path, sock)) = self.dgram.take() {
-            let _ = sock.shutdown(std::net::Shutdown::Both);
-            let _ = std::fs::remove_file(path);
+        match self.dgram.take() {
+            Some((DgramAddr::Unix(path), DgramSock::Unix(sock), _)) => {
+                let _ = sock.shutdown(std::net::Shutdown::Both);
+                let _ = std::fs::remove_file(path);
+            }
+            Some((_, DgramSock::Udp(sock), workers)) => {
+                // Wake each worker, which then sees the stop flag.
+                if let Ok(me) = sock.local_addr() {
+                    for _ in 0..workers {
+                        let _ = sock.send_to(&[], me);
+                    }
+                }
+            }
+            _ => {}
         }
         if let Some((path, mut f)) = self.fifo.take() {
             let _ = std::fs::remove_file(path);
             // Wakes the reader, which then sees the server gone.
             let _ = f.write_all(b"\n");
+        }
+        if let Some(addr) = self.tcp.take() {
+            // Wakes the acceptor, which then sees the stop flag.
+            let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));
         }
     }
 }
@@ -206,18 +251,21 @@ impl RpcTransports {
 pub fn start(settings: &RpcSettings, shared: &Arc<Shared>) -> Result<RpcTransports, String> {
     super::commands::mark_started();
     let mut out = RpcTransports::default();
-    if settings.dgram.is_none() && settings.fifo.is_none() {
+    if settings.dgram.is_none() && settings.fifo.is_none() && settings.tcp.is_none() {
         // Not an error: a cfg written for Kamailio may load jsonrpcs for
         // its default FIFO, which switchboard only creates when named.
-        tracing::info!("jsonrpcs: no transport named (set dgram_socket or fifo_name to use the control interface)");
+        tracing::info!("jsonrpcs: no transport named (set dgram_socket, fifo_name or tcp_socket to use the control interface)");
     }
-    if let Some(path) = &settings.dgram {
-        let sock = start_dgram(path, settings, Arc::downgrade(shared), out.stopped.clone())?;
-        out.dgram = Some((path.clone(), sock));
+    if let Some(addr) = &settings.dgram {
+        let sock = start_dgram(addr, settings, Arc::downgrade(shared), out.stopped.clone())?;
+        out.dgram = Some((addr.clone(), sock, settings.dgram_workers));
     }
     if let Some(path) = &settings.fifo {
         let f = start_fifo(path, settings, Arc::downgrade(shared), out.stopped.clone())?;
         out.fifo = Some((path.clone(), f));
+    }
+    if let Some(addr) = settings.tcp {
+        out.tcp = Some(start_tcp(addr, settings, Arc::downgrade(shared), out.stopped.clone())?);
     }
     Ok(out)
 }
@@ -239,12 +287,63 @@ fn set_mode(path: &Path, mode: u32) -> Result<(), String> {
         .map_err(|e| format!("jsonrpcs: chmod {}: {e}", path.display()))
 }
 
-fn start_dgram(path: &Path, settings: &RpcSettings, shared: Weak<Shared>, stop: Arc<AtomicBool>) -> Result<UnixDatagram, String> {
-    remove_stale(path, |t| t.is_socket())?;
-    let sock = UnixDatagram::bind(path).map_err(|e| format!("jsonrpcs: cannot bind {}: {e}", path.display()))?;
-    set_mode(path, settings.dgram_mode)?;
-    set_owner(path, settings.dgram_owner)?;
-    sock.set_write_timeout(Some(settings.dgram_timeout)).map_err(|e| e.to_string())?;
+/// The datagram transport's socket.
+#[derive(Debug)]
+enum DgramSock {
+    Unix(UnixDatagram),
+    Udp(UdpSocket),
+}
+
+/// Where a datagram request came from (a Unix client may be unbound).
+enum Peer {
+    Unix(Option<PathBuf>),
+    Udp(SocketAddr),
+}
+
+impl DgramSock {
+    fn try_clone(&self) -> std::io::Result<DgramSock> {
+        Ok(match self {
+            DgramSock::Unix(s) => DgramSock::Unix(s.try_clone()?),
+            DgramSock::Udp(s) => DgramSock::Udp(s.try_clone()?),
+        })
+    }
+
+    fn recv(&self, buf: &mut [u8]) -> std::io::Result<(usize, Peer)> {
+        match self {
+            DgramSock::Unix(s) => s.recv_from(buf).map(|(n, a)| (n, Peer::Unix(a.as_pathname().map(Path::to_path_buf)))),
+            DgramSock::Udp(s) => s.recv_from(buf).map(|(n, a)| (n, Peer::Udp(a))),
+        }
+    }
+
+    fn reply(&self, to: &Peer, bytes: &[u8]) {
+        let r = match (self, to) {
+            (DgramSock::Unix(s), Peer::Unix(Some(p))) => s.send_to(bytes, p),
+            (DgramSock::Udp(s), Peer::Udp(a)) => s.send_to(bytes, a),
+            _ => return tracing::warn!("jsonrpcs: request from an unbound socket: no address to respond to"),
+        };
+        if let Err(e) = r {
+            tracing::warn!("jsonrpcs: cannot send the response: {e}");
+        }
+    }
+}
+
+fn start_dgram(addr: &DgramAddr, settings: &RpcSettings, shared: Weak<Shared>, stop: Arc<AtomicBool>) -> Result<DgramSock, String> {
+    let sock = match addr {
+        DgramAddr::Unix(path) => {
+            remove_stale(path, |t| t.is_socket())?;
+            let sock = UnixDatagram::bind(path).map_err(|e| format!("jsonrpcs: cannot bind {}: {e}", path.display()))?;
+            set_mode(path, settings.dgram_mode)?;
+            set_owner(path, settings.dgram_owner)?;
+            sock.set_write_timeout(Some(settings.dgram_timeout)).map_err(|e| e.to_string())?;
+            tracing::info!("jsonrpcs: datagram transport on {}", path.display());
+            DgramSock::Unix(sock)
+        }
+        DgramAddr::Udp(a) => {
+            let sock = UdpSocket::bind(a).map_err(|e| format!("jsonrpcs: cannot bind udp:{a}: {e}"))?;
+            tracing::info!("jsonrpcs: datagram transport on udp:{}", sock.local_addr().map_err(|e| e.to_string())?);
+            DgramSock::Udp(sock)
+        }
+    };
     for n in 0..settings.dgram_workers {
         let sock = sock.try_clone().map_err(|e| format!("jsonrpcs: {e}"))?;
         let (shared, stop, pretty) = (shared.clone(), stop.clone(), settings.pretty);
@@ -253,14 +352,13 @@ fn start_dgram(path: &Path, settings: &RpcSettings, shared: Weak<Shared>, stop: 
             .spawn(move || dgram_worker(&sock, &shared, &stop, pretty))
             .map_err(|e| format!("jsonrpcs: cannot start a worker: {e}"))?;
     }
-    tracing::info!("jsonrpcs: datagram transport on {}", path.display());
     Ok(sock)
 }
 
-fn dgram_worker(sock: &UnixDatagram, shared: &Weak<Shared>, stop: &AtomicBool, pretty: bool) {
+fn dgram_worker(sock: &DgramSock, shared: &Weak<Shared>, stop: &AtomicBool, pretty: bool) {
     let mut buf = vec![0u8; MAX_DATAGRAM];
     loop {
-        let (n, from) = match sock.recv_from(&mut buf) {
+        let (n, from) = match sock.recv(&mut buf) {
             Ok(r) => r,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return tracing::debug!("jsonrpcs: datagram worker ends: {e}"),
@@ -269,14 +367,91 @@ fn dgram_worker(sock: &UnixDatagram, shared: &Weak<Shared>, stop: &AtomicBool, p
             return;
         }
         let Some(shared) = shared.upgrade() else { return };
-        let Some(reply) = super::handle(&shared, &buf[..n], pretty) else { continue };
-        match from.as_pathname() {
-            Some(to) => {
-                if let Err(e) = sock.send_to(&reply, to) {
-                    tracing::warn!("jsonrpcs: cannot send the response to {}: {e}", to.display());
-                }
+        if let Some(reply) = super::handle(&shared, &buf[..n], pretty) {
+            sock.reply(&from, &reply);
+        }
+    }
+}
+
+fn start_tcp(addr: SocketAddr, settings: &RpcSettings, shared: Weak<Shared>, stop: Arc<AtomicBool>) -> Result<SocketAddr, String> {
+    let listener = TcpListener::bind(addr).map_err(|e| format!("jsonrpcs: cannot listen on tcp:{addr}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let (timeout, pretty) = (settings.dgram_timeout, settings.pretty);
+    std::thread::Builder::new()
+        .name("sb-rpc-tcp".into())
+        .spawn(move || tcp_acceptor(listener, &shared, &stop, timeout, pretty))
+        .map_err(|e| format!("jsonrpcs: cannot start the TCP acceptor: {e}"))?;
+    tracing::info!("jsonrpcs: TCP transport on tcp:{local}");
+    Ok(local)
+}
+
+fn tcp_acceptor(listener: TcpListener, shared: &Weak<Shared>, stop: &AtomicBool, timeout: Duration, pretty: bool) {
+    let busy = Arc::new(AtomicUsize::new(0));
+    for conn in listener.incoming() {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let stream = match conn {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::debug!("jsonrpcs: accept failed: {e}");
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
             }
-            None => tracing::warn!("jsonrpcs: request from an unbound socket: no address to respond to"),
+        };
+        // Serve at most MAX_TCP_CLIENTS at once: wait for a free place.
+        while busy.load(Ordering::SeqCst) >= MAX_TCP_CLIENTS {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        busy.fetch_add(1, Ordering::SeqCst);
+        let (shared, busy2) = (shared.clone(), busy.clone());
+        let spawned = std::thread::Builder::new().name("sb-rpc-tcp-conn".into()).spawn(move || {
+            serve_tcp(stream, &shared, timeout, pretty);
+            busy2.fetch_sub(1, Ordering::SeqCst);
+        });
+        if let Err(e) = spawned {
+            busy.fetch_sub(1, Ordering::SeqCst);
+            tracing::warn!("jsonrpcs: cannot serve a TCP client: {e}");
+        }
+    }
+}
+
+/// One TCP client: read one request document, answer, close.
+fn serve_tcp(mut stream: TcpStream, shared: &Weak<Shared>, timeout: Duration, pretty: bool) {
+    let _ = stream.set_read_timeout(Some(timeout));
+    let _ = stream.set_write_timeout(Some(timeout));
+    let deadline = Instant::now() + timeout;
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 8192];
+    let response = loop {
+        let mut docs = serde_json::Deserializer::from_slice(&buf).into_iter::<Value>();
+        match docs.next() {
+            Some(Ok(doc)) => {
+                let Some(shared) = shared.upgrade() else { return };
+                break super::handle_value(&shared, &doc);
+            }
+            Some(Err(e)) if !e.is_eof() => {
+                break Some(super::error_response(Value::Null, super::PARSE_ERROR, &format!("Parse error: {e}")));
+            }
+            _ => {}
+        }
+        let eof = |what: &str| Some(super::error_response(Value::Null, super::PARSE_ERROR, &format!("Parse error: {what}")));
+        if buf.len() > MAX_FIFO_BUFFER || Instant::now() >= deadline {
+            break eof("no complete request in time");
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) if buf.iter().all(u8::is_ascii_whitespace) => return,
+            Ok(0) => break eof("incomplete request"),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return tracing::debug!("jsonrpcs: TCP client: {e}"),
+        }
+    };
+    if let Some(r) = response {
+        let mut bytes = super::encode(&r, pretty);
+        bytes.push(b'\n');
+        if let Err(e) = stream.write_all(&bytes) {
+            tracing::debug!("jsonrpcs: TCP client: {e}");
         }
     }
 }
