@@ -207,6 +207,27 @@ fn flags_within_one_callback() {
     assert_eq!(global_int(&e, "invite"), Some(1));
 }
 
+/// KSR functions are C closures: they work from a coroutine too, errors
+/// raised there come back through `coroutine.resume`, and an exit inside
+/// one still ends the callback.
+#[test]
+fn ksr_calls_from_a_coroutine() {
+    let fx = fixture(
+        "function ksr_request_route()\n  local co = coroutine.wrap(function() KSR.setflag(5); return KSR.isflagset(5) end)\n  if co() then seen = 1 end\n\
+         local ok, err = coroutine.resume(coroutine.create(function() KSR.setflag('x') end))\n\
+         if not ok and string.find(err, 'argument #1', 1, true) then caught = 1 end\n\
+         coroutine.wrap(function() KSR.x.exit() end)()\n  after = 1\nend\n",
+    );
+    let e = fx.engine();
+    let (r, flags, stop) = run(&e, Callback::Request);
+    assert_eq!(r.unwrap(), 0, "exit in the coroutine ends the callback");
+    assert_eq!(flags, 1 << 5);
+    assert_eq!(stop, Stop::Exit);
+    assert_eq!(global_int(&e, "seen"), Some(1));
+    assert_eq!(global_int(&e, "caught"), Some(1));
+    assert_eq!(global_int(&e, "after"), None);
+}
+
 #[test]
 fn return_value_is_the_code() {
     let fx = fixture(
