@@ -211,12 +211,17 @@ impl<K: Hash + Eq + Clone> Shards<K> {
     fn new() -> Self {
         Shards { v: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect() }
     }
-    fn shard(&self, k: &K) -> MutexGuard<'_, HashMap<K, Arc<TxCell>>> {
+    /// `k` may be any borrowed form of the key (a `&str` for a `String`):
+    /// it hashes the same, so it picks the same shard.
+    fn shard<Q: Hash + ?Sized>(&self, k: &Q) -> MutexGuard<'_, HashMap<K, Arc<TxCell>>> {
         let mut h = DefaultHasher::new();
         k.hash(&mut h);
         self.v[(h.finish() as usize) % SHARDS].lock().unwrap()
     }
-    fn get(&self, k: &K) -> Option<Arc<TxCell>> {
+    fn get<Q: Hash + Eq + ?Sized>(&self, k: &Q) -> Option<Arc<TxCell>>
+    where
+        K: std::borrow::Borrow<Q>,
+    {
         self.shard(k).get(k).cloned()
     }
     /// Insert unless present; returns the existing cell when present.
@@ -445,6 +450,16 @@ pub struct TmCtx {
     /// In a failure route: did the branch time out / get a reply.
     pub branch_timeout: bool,
     pub branch_replied: bool,
+    /// The request's own server-transaction key, once computed (a script
+    /// typically asks t_precheck_trans, t_check_trans and t_relay in turn;
+    /// the key depends only on the message as received).
+    own_key: Option<Option<String>>,
+}
+
+/// The server-transaction key of `msg` for its own method, computed once
+/// per routing context.
+fn own_key<'t>(tm: &'t mut TmCtx, msg: &SipMessage) -> Option<&'t str> {
+    tm.own_key.get_or_insert_with(|| server_key(msg, method_key(msg.method()?))).as_deref()
 }
 
 fn tm(shared: &Shared) -> &Tm {
@@ -526,7 +541,7 @@ enum Found {
     Cancel(Arc<TxCell>),
 }
 
-fn lookup_request(shared: &Shared, msg: &SipMessage) -> Found {
+fn lookup_request(shared: &Shared, msg: &SipMessage, tmc: &mut TmCtx) -> Found {
     let t = tm(shared);
     let Some(method) = msg.method() else { return Found::No };
     match method {
@@ -546,7 +561,7 @@ fn lookup_request(shared: &Shared, msg: &SipMessage) -> Found {
                 None => Found::No,
             }
         }
-        m => match server_key(msg, method_key(m)).and_then(|k| t.keys.get(&k)) {
+        _ => match own_key(tmc, msg).and_then(|k| t.keys.get(k)) {
             Some(tx) => Found::Retr(tx),
             None => Found::No,
         },
@@ -629,7 +644,7 @@ pub fn t_newtran(ctx: &mut RouteCtx<'_>) -> i32 {
     if method == Method::Ack {
         return -1;
     }
-    let Some(key) = server_key(&ctx.msg, method_key(&method)) else { return -1 };
+    let Some(key) = own_key(&mut ctx.tm, &ctx.msg).map(str::to_string) else { return -1 };
     let t = tm(ctx.shared);
     let invite = method == Method::Invite;
     let cell = new_cell(t, key.clone(), invite, upstream_of(&ctx.msg, &ctx.info), Some(live_from_ctx(ctx)));
@@ -654,7 +669,7 @@ pub fn t_check_trans(ctx: &mut RouteCtx<'_>) -> i32 {
     if ctx.route_type != RouteType::Request {
         return if ctx.tm.tx.is_some() { 1 } else { -1 };
     }
-    match lookup_request(ctx.shared, &ctx.msg) {
+    match lookup_request(ctx.shared, &ctx.msg, &mut ctx.tm) {
         Found::Retr(tx) => {
             resend_last(ctx.shared, &tx);
             0
@@ -679,7 +694,7 @@ pub fn t_check_trans(ctx: &mut RouteCtx<'_>) -> i32 {
 pub fn t_precheck_trans(ctx: &mut RouteCtx<'_>) -> i32 {
     match ctx.msg.method() {
         Some(Method::Ack | Method::Cancel) | None => -1,
-        Some(_) => match lookup_request(ctx.shared, &ctx.msg) {
+        Some(_) => match lookup_request(ctx.shared, &ctx.msg, &mut ctx.tm) {
             Found::Retr(_) => 1,
             _ => -1,
         },
@@ -833,7 +848,7 @@ pub fn t_relay(ctx: &mut RouteCtx<'_>, proxy: Option<(Protocol, SocketAddr)>) ->
         Method::Cancel if ctx.route_type == RouteType::Request => {
             let found = match ctx.tm.cancel_of.clone() {
                 Some(tx) => Found::Cancel(tx),
-                None => lookup_request(ctx.shared, &ctx.msg),
+                None => lookup_request(ctx.shared, &ctx.msg, &mut ctx.tm),
             };
             match found {
                 Found::Retr(tx) => {
@@ -1086,7 +1101,7 @@ fn relay_ack(ctx: &mut RouteCtx<'_>, proxy: Option<(Protocol, SocketAddr)>) -> i
             return 1;
         }
     }
-    if let Found::Ack(tx) = lookup_request(ctx.shared, &ctx.msg) {
+    if let Found::Ack(tx) = lookup_request(ctx.shared, &ctx.msg, &mut ctx.tm) {
         mark_acked(&tx);
         return 1;
     }
