@@ -14,7 +14,7 @@ use super::error::{reasons, ParseError};
 use super::header::{Header, HeaderName};
 use super::method::Method;
 use super::nameaddr::header_params_unchecked;
-use super::nameaddr::{Contact, NameAddr};
+use super::nameaddr::{Contact, NameAddr, NameAddrSpans};
 use super::text::{find_generic_param, split_list, split_list_if, trim_lws};
 use super::uri::Uri;
 use super::via::{Via, ViaSpans};
@@ -81,6 +81,10 @@ pub struct SipMessage {
     /// The top Via, parsed on first use: transaction matching, replies,
     /// sanity and the script all ask for it, several times per message.
     pub(crate) top_via: OnceLock<Result<ViaSpans, ParseError>>,
+    /// From and To, parsed on first use (validate, the registrar, replies,
+    /// sanity and the script each ask).
+    pub(crate) from_addr: OnceLock<Option<Result<NameAddrSpans, ParseError>>>,
+    pub(crate) to_addr: OnceLock<Option<Result<NameAddrSpans, ParseError>>>,
     /// Set when [`SipMessage::validate`] passed: later checks (sanity) need
     /// not parse again what it already proved.
     pub(crate) validated: OnceLock<()>,
@@ -109,6 +113,8 @@ impl SipMessage {
             content_length,
             edits: None,
             top_via: OnceLock::new(),
+            from_addr: OnceLock::new(),
+            to_addr: OnceLock::new(),
             validated: OnceLock::new(),
         }
     }
@@ -296,13 +302,25 @@ impl SipMessage {
             .map(|v| split_list(v).count())
             .sum()
     }
+    /// The (first) From header, parsed once.
     pub fn from(&self) -> Option<Result<NameAddr<'_>, ParseError>> {
-        self.header(HeaderName::From)
-            .map(|v| NameAddr::parse(v).map_err(|_| reasons::FROM))
+        self.name_addr(&self.from_addr, HeaderName::From, reasons::FROM)
     }
+    /// The (first) To header, parsed once.
     pub fn to(&self) -> Option<Result<NameAddr<'_>, ParseError>> {
-        self.header(HeaderName::To)
-            .map(|v| NameAddr::parse(v).map_err(|_| reasons::TO))
+        self.name_addr(&self.to_addr, HeaderName::To, reasons::TO)
+    }
+    fn name_addr(
+        &self,
+        cache: &OnceLock<Option<Result<NameAddrSpans, ParseError>>>,
+        name: HeaderName,
+        error: ParseError,
+    ) -> Option<Result<NameAddr<'_>, ParseError>> {
+        let head = self.text(Span::new(self.msg_start, self.head_end));
+        let spans = cache.get_or_init(|| {
+            self.header(name).map(|v| NameAddr::parse(v).map(|n| n.spans_in(head)).map_err(|_| error))
+        });
+        spans.map(|r| r.map(|s| NameAddr::from_spans(head, &s)))
     }
     /// From tag. Fast path: the address itself is not validated here
     /// (`validate` does that), only the header params are scanned.

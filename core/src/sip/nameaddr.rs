@@ -8,7 +8,18 @@ use super::text::{
     check_generic_params, find_generic_param, is_lws, is_token, quoted_end, skip_lws, trim_lws,
     unquote, GenericParams,
 };
-use super::uri::Uri;
+use super::text::{at_offsets, offsets_in};
+use super::uri::{Uri, UriSpans};
+
+/// A parsed name-addr as offsets into the text it was parsed from, so a
+/// message can keep its parsed From/To without borrowing itself.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NameAddrSpans {
+    display: Option<(u32, u32)>,
+    uri: UriSpans,
+    params: (u32, u32),
+    bracketed: bool,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NameAddr<'a> {
@@ -82,6 +93,26 @@ impl<'a> NameAddr<'a> {
             params,
             bracketed: true,
         })
+    }
+
+    /// Where this value's parts lie in `base` (which must contain them).
+    pub(crate) fn spans_in(&self, base: &str) -> NameAddrSpans {
+        NameAddrSpans {
+            display: self.display.map(|d| offsets_in(base, d)),
+            uri: self.uri.spans_in(base),
+            params: offsets_in(base, self.params),
+            bracketed: self.bracketed,
+        }
+    }
+
+    /// The value [`NameAddr::spans_in`] recorded for the same `base`.
+    pub(crate) fn from_spans(base: &'a str, s: &NameAddrSpans) -> NameAddr<'a> {
+        NameAddr {
+            display: s.display.map(|d| at_offsets(base, d)),
+            uri: Uri::from_spans(base, &s.uri),
+            params: at_offsets(base, s.params),
+            bracketed: s.bracketed,
+        }
     }
 
     /// Display name as written (quotes and escapes kept).

@@ -188,10 +188,11 @@ pub fn build_reply(req: &SipMessage, code: u16, reason: &str, opts: &ReplyOption
         .map(|(i, v)| via_line(v, top.filter(|_| i == 0), opts))
         .collect();
     let to = req.header(HeaderName::To);
-    let to_has_tag = to.is_some_and(|t| match NameAddr::parse(t) {
-        Ok(n) => n.tag().is_some(),
-        Err(_) => t.to_ascii_lowercase().contains(";tag="),
-    });
+    let to_has_tag = match (to, req.to()) {
+        (_, Some(Ok(n))) => n.tag().is_some(),
+        (Some(t), _) => t.to_ascii_lowercase().contains(";tag="),
+        (None, _) => false,
+    };
     let parts = Parts {
         vias,
         from: req.header(HeaderName::From).map(str::as_bytes),

@@ -70,6 +70,20 @@ const fn build_classes() -> [u8; 256] {
 pub(crate) static CLASSES: [u8; 256] = build_classes();
 
 #[inline(always)]
+/// Where `s`, a slice of `base`, lies in it: lets a message keep parsed
+/// values of its own text (`ViaSpans`, `NameAddrSpans`) without
+/// borrowing itself.
+pub(crate) fn offsets_in(base: &str, s: &str) -> (u32, u32) {
+    let start = s.as_ptr() as usize - base.as_ptr() as usize;
+    debug_assert!(start + s.len() <= base.len());
+    (start as u32, (start + s.len()) as u32)
+}
+
+/// The slice [`offsets_in`] recorded for the same `base`.
+pub(crate) fn at_offsets(base: &str, (a, b): (u32, u32)) -> &str {
+    &base[a as usize..b as usize]
+}
+
 pub(crate) fn has_class(b: u8, class: u8) -> bool {
     CLASSES[b as usize] & class != 0
 }

@@ -36,6 +36,14 @@ pub struct Uri<'a> {
     headers: R,
 }
 
+/// A parsed URI without its text: where the text lies in some base string,
+/// and the parse (whose ranges are relative to the URI's own text).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct UriSpans {
+    raw: (u32, u32),
+    parsed: Uri<'static>,
+}
+
 /// Byte range into `raw`; `NONE` for an absent component.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct R(u32, u32);
@@ -316,6 +324,30 @@ impl<'a> Uri<'a> {
             params: r(p.params),
             headers: r(p.headers),
         })
+    }
+
+    /// This URI detached from its text (see `SipMessage::from`).
+    pub(crate) fn spans_in(&self, base: &str) -> UriSpans {
+        UriSpans {
+            raw: super::text::offsets_in(base, self.raw),
+            parsed: Uri {
+                raw: "",
+                scheme: self.scheme,
+                port: self.port,
+                scheme_end: self.scheme_end,
+                user: self.user,
+                password: self.password,
+                host: self.host,
+                port_raw: self.port_raw,
+                params: self.params,
+                headers: self.headers,
+            },
+        }
+    }
+
+    /// The URI [`Uri::spans_in`] recorded for the same `base`.
+    pub(crate) fn from_spans(base: &'a str, s: &UriSpans) -> Uri<'a> {
+        Uri { raw: super::text::at_offsets(base, s.raw), ..s.parsed }
     }
 
     #[inline]

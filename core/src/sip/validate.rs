@@ -54,10 +54,14 @@ impl SipMessage {
                 return Err(reasons::CSEQ_METHOD);
             }
         }
-        for h in self.header_all(HeaderName::From) {
+        // the first of each through the message's cache (parsed once for
+        // validate, the registrar, replies and the script)
+        self.from().transpose()?;
+        self.to().transpose()?;
+        for h in self.header_all(HeaderName::From).skip(1) {
             NameAddr::parse(h).map_err(|_| reasons::FROM)?;
         }
-        for h in self.header_all(HeaderName::To) {
+        for h in self.header_all(HeaderName::To).skip(1) {
             NameAddr::parse(h).map_err(|_| reasons::TO)?;
         }
         for h in self.header_all(HeaderName::CallId) {

@@ -130,10 +130,7 @@ impl<'a> Via<'a> {
     /// Where this Via's parts lie in `base` (which must contain them), so
     /// a message can keep its parsed top Via without borrowing itself.
     pub(crate) fn spans_in(&self, base: &str) -> ViaSpans {
-        let at = |s: &str| {
-            let start = s.as_ptr() as usize - base.as_ptr() as usize;
-            (start as u32, (start + s.len()) as u32)
-        };
+        let at = |s: &str| super::text::offsets_in(base, s);
         ViaSpans {
             raw: at(self.raw),
             protocol: at(self.protocol),
@@ -147,7 +144,7 @@ impl<'a> Via<'a> {
 
     /// The Via that [`Via::spans_in`] recorded for the same `base`.
     pub(crate) fn from_spans(base: &'a str, s: &ViaSpans) -> Via<'a> {
-        let get = |(a, b): (u32, u32)| &base[a as usize..b as usize];
+        let get = |r| super::text::at_offsets(base, r);
         Via {
             raw: get(s.raw),
             protocol: get(s.protocol),
