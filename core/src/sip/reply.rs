@@ -12,7 +12,7 @@ use super::message::SipMessage;
 use super::nameaddr::NameAddr;
 use super::text::{split_list, top_level_comma, trim_lws};
 use super::via::{parse_ip, Via};
-use super::write::{push_hex16, push_int, push_ip};
+use super::write::{hex16, push_int, push_ip};
 
 #[derive(Clone, Debug, Default)]
 pub struct ReplyOptions {
@@ -53,15 +53,15 @@ fn put_header(out: &mut BytesMut, name: &str, value: &[u8]) {
     out.put_slice(b"\r\n");
 }
 
-fn derive_tag(call_id: &[u8], from_tag: &[u8], branch: &[u8]) -> String {
+/// Append a To tag derived from Call-ID, From tag and branch (the same for
+/// every retransmission of the request).
+fn put_derived_tag(out: &mut BytesMut, call_id: &[u8], from_tag: &[u8], branch: &[u8]) {
     let mut h = DefaultHasher::new();
     call_id.hash(&mut h);
     from_tag.hash(&mut h);
     branch.hash(&mut h);
-    let mut s = String::with_capacity(18);
-    s.push_str("sb");
-    push_hex16(&mut s, h.finish());
-    s
+    out.put_slice(b"sb");
+    out.put_slice(&hex16(h.finish()));
 }
 
 /// The top Via value with received/rport filled in for `src`.
@@ -128,14 +128,14 @@ fn write_reply(code: u16, reason: &str, p: &Parts<'_>, opts: &ReplyOptions) -> B
     }
     if let Some(t) = p.to {
         if code > 100 && !p.to_has_tag {
-            let tag = match &opts.to_tag {
-                Some(t) => t.clone(),
-                None => derive_tag(p.call_id.unwrap_or(b""), p.from_tag, p.branch),
-            };
-            let mut v = t.to_vec();
-            v.extend_from_slice(b";tag=");
-            v.extend_from_slice(tag.as_bytes());
-            put_header(&mut out, "To", &v);
+            out.put_slice(b"To: ");
+            put_clean(&mut out, t);
+            out.put_slice(b";tag=");
+            match &opts.to_tag {
+                Some(tag) => put_clean(&mut out, tag.as_bytes()),
+                None => put_derived_tag(&mut out, p.call_id.unwrap_or(b""), p.from_tag, p.branch),
+            }
+            out.put_slice(b"\r\n");
         } else {
             put_header(&mut out, "To", t);
         }

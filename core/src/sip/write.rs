@@ -44,10 +44,13 @@ pub fn push_host_port(s: &mut String, a: SocketAddr) {
 
 /// `{:016x}`.
 pub fn push_hex16(s: &mut String, v: u64) {
+    s.push_str(std::str::from_utf8(&hex16(v)).expect("hex digits"));
+}
+
+/// `v` as 16 lowercase hex digits.
+pub fn hex16(v: u64) -> [u8; 16] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    for i in (0..16).rev() {
-        s.push(HEX[((v >> (i * 4)) & 0xf) as usize] as char);
-    }
+    std::array::from_fn(|i| HEX[((v >> ((15 - i) * 4)) & 0xf) as usize])
 }
 
 #[cfg(test)]
