@@ -433,7 +433,11 @@ unsafe fn push_ret(l: *mut ffi::lua_State, kind: RetKind, r: Ret) {
         Ret::Int(i) if kind == RetKind::Bool => ffi::lua_pushboolean(l, c_int::from(i > 0)),
         Ret::Int(i) => ffi::lua_pushinteger(l, i),
         Ret::Str(s) => {
+            // may raise (out of memory): no pending destructor (see
+            // `ksr_trampoline`)
+            let mut s = std::mem::ManuallyDrop::new(s);
             ffi::lua_pushlstring(l, s.as_ptr() as *const c_char, s.len());
+            std::mem::ManuallyDrop::drop(&mut s);
         }
         Ret::Null => ffi::lua_pushnil(l),
     }
@@ -444,19 +448,18 @@ fn push_exit(l: *mut ffi::lua_State) {
     unsafe { ffi::lua_pushlightuserdata(l, std::ptr::addr_of!(EXIT) as *mut c_void) };
 }
 
-/// One KSR function call: `KSR.<module>.<name>(...)`.
-unsafe fn ksr_call(l: *mut ffi::lua_State) -> Result<c_int, CallError> {
+/// One KSR function call: `KSR.<module>.<name>(...)`; the result is
+/// pushed by the trampoline.
+unsafe fn ksr_call(l: *mut ffi::lua_State) -> Result<(RetKind, Ret), CallError> {
     let e = &*(ffi::lua_touserdata(l, ffi::lua_upvalueindex(1)) as *const Export);
     let conv = convert_all(l, 1, e.params)
         .map_err(|m| CallError::at_caller(e, format!("KSR.{}: {m}", e.qualified_name())))?;
-    let ret = invoke(e, &conv)?;
-    push_ret(l, e.ret, ret);
-    Ok(1)
+    Ok((e.ret, invoke(e, &conv)?))
 }
 
 /// `KSR.x.modf("name", ...)`: call a function by its native-cfg name; it
 /// gives back a return code.
-unsafe fn modf_call(l: *mut ffi::lua_State) -> Result<c_int, CallError> {
+unsafe fn modf_call(l: *mut ffi::lua_State) -> Result<(RetKind, Ret), CallError> {
     let exports = &*(ffi::lua_touserdata(l, ffi::lua_upvalueindex(1)) as *const Arc<[&'static Export]>);
     let located = |msg: String| CallError::At(msg, 2);
     if ffi::lua_type(l, 1) != ffi::LUA_TSTRING {
@@ -474,19 +477,22 @@ unsafe fn modf_call(l: *mut ffi::lua_State) -> Result<c_int, CallError> {
         Ret::Null => -1,
         Ret::Str(_) => 1,
     };
-    ffi::lua_pushinteger(l, code);
-    Ok(1)
+    Ok((RetKind::Int, Ret::Int(code)))
 }
 
-/// The C side of every KSR closure: run `body`, then either return its
-/// results, push the exit sentinel, or raise the error. `body` runs under
+/// The C side of every KSR closure: run `body`, then push its result or
+/// the exit sentinel, or raise the error. `body` runs under
 /// `catch_unwind` and has returned (dropping everything it owned) before
-/// `lua_error` long-jumps out of this frame, which owns nothing then but
-/// plain values.
-unsafe fn ksr_trampoline(l: *mut ffi::lua_State, body: unsafe fn(*mut ffi::lua_State) -> Result<c_int, CallError>) -> c_int {
+/// anything here can long-jump out of this frame (`lua_error`, or a Lua
+/// allocation failing while a value is pushed), which then owns nothing
+/// with a destructor.
+unsafe fn ksr_trampoline(l: *mut ffi::lua_State, body: unsafe fn(*mut ffi::lua_State) -> Result<(RetKind, Ret), CallError>) -> c_int {
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(l)));
     let (msg, level) = match r {
-        Ok(Ok(n)) => return n,
+        Ok(Ok((kind, ret))) => {
+            push_ret(l, kind, ret);
+            return 1;
+        }
         Ok(Err(CallError::Exit)) => {
             push_exit(l);
             return 1;
@@ -495,6 +501,10 @@ unsafe fn ksr_trampoline(l: *mut ffi::lua_State, body: unsafe fn(*mut ffi::lua_S
         Ok(Err(CallError::At(m, level))) => (m, Some(level)),
         Err(_) => ("internal error in a KSR function (see the log)".to_string(), Some(1)),
     };
+    // Pushing can itself raise (out of memory) and long-jump out: the
+    // message must not be a value with a pending destructor then (a leak
+    // in that case, never a skipped drop).
+    let mut msg = std::mem::ManuallyDrop::new(msg);
     if let Some(level) = level {
         ffi::luaL_where(l, level);
     }
@@ -502,7 +512,7 @@ unsafe fn ksr_trampoline(l: *mut ffi::lua_State, body: unsafe fn(*mut ffi::lua_S
     if level.is_some() {
         ffi::lua_concat(l, 2);
     }
-    drop(msg);
+    std::mem::ManuallyDrop::drop(&mut msg);
     ffi::lua_error(l)
 }
 
