@@ -2,7 +2,8 @@
 //! the Unix datagram socket (listMethods, core.version, ul.dump after a
 //! REGISTER, parse error, unknown method), app_perl's reset_cycles
 //! commands on a cfg loading app_perl, app_python.reload on a Python
-//! KEMI cfg, the FIFO transport, and the UDP and TCP transports.
+//! KEMI cfg, the FIFO transport, the UDP and TCP transports, and tm.stats
+//! following transactions out of the table on their timers.
 
 mod support;
 
@@ -344,4 +345,59 @@ fn udp_and_tcp_transports() {
     // a notification: no response, the connection closed
     assert_eq!(tcp(br#"{"jsonrpc":"2.0","method":"core.version"}"#, false), "");
     assert!(sb.is_running());
+}
+
+/// Transactions leave the table on the tm timers: `wt_timer` after a
+/// final reply, and after `fr_timer` (a 408) when the next hop never
+/// answers — seen through `tm.stats` (the timing wheel and its lookup of
+/// transactions by id at work).
+#[test]
+fn transactions_are_removed_by_their_timers() {
+    let dir = TempDir::new();
+    let sb = run_in(
+        &dir,
+        r#"
+loadmodule "tm.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+modparam("tm", "wt_timer", 300)
+modparam("tm", "fr_timer", 500)
+request_route {
+	if ($rm == "REGISTER") {
+		save("location");
+		exit;
+	}
+	if (!lookup("location")) {
+		sl_send_reply("404", "Not here");
+		exit;
+	}
+	t_relay();
+}
+"#,
+    );
+    let mut rpc = RpcClient::new(dir.path(), &dir.path().join("rpc.sock"));
+    let current = |rpc: &mut RpcClient| rpc.result("tm.stats", json!([]))["current"].as_u64().unwrap();
+    let proxy = sb.udp.unwrap();
+    let mut alice = Ua::new("alice", Proto::Udp, proxy);
+    let mut bob = Ua::new("bob", Proto::Udp, proxy);
+    bob.register(300);
+    assert_eq!(current(&mut rpc), 0);
+
+    // answered: kept for wt_timer, then gone
+    alice.request("OPTIONS", "sip:bob@127.0.0.1", "");
+    let req = bob.expect_request("OPTIONS", T);
+    bob.reply(&req, 200, "OK");
+    alice.expect_reply(200, "OPTIONS", T);
+    assert_eq!(current(&mut rpc), 1, "kept for the wait time");
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(current(&mut rpc), 0, "removed after wt_timer");
+
+    // never answered: 408 after fr_timer, then gone
+    alice.request("OPTIONS", "sip:bob@127.0.0.1", "");
+    bob.expect_request("OPTIONS", T);
+    let started = std::time::Instant::now();
+    alice.expect_reply(408, "OPTIONS", Duration::from_secs(3));
+    assert!(started.elapsed() >= Duration::from_millis(400), "408 after fr_timer, not before");
+    std::thread::sleep(Duration::from_millis(700));
+    assert_eq!(current(&mut rpc), 0, "removed after the timeout and wt_timer");
 }
