@@ -342,6 +342,15 @@ fn udp_and_tcp_transports() {
     assert_eq!(r["error"]["code"], -32700, "{r}");
     let r: Value = serde_json::from_str(&tcp(br#"{"jsonrpc":"2.0""#, true)).unwrap();
     assert_eq!(r["error"]["code"], -32700, "{r}");
+    // nothing complete within dgram_timeout (2 s): a parse error, closed
+    let mut s = TcpStream::connect(tcp_addr).unwrap();
+    s.set_read_timeout(Some(T)).unwrap();
+    s.write_all(br#"{"jsonrpc":"2.0""#).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["error"]["code"], -32700, "{r}");
+    assert!(r["error"]["message"].as_str().unwrap().contains("in time"), "{r}");
     // a notification: no response, the connection closed
     assert_eq!(tcp(br#"{"jsonrpc":"2.0","method":"core.version"}"#, false), "");
     assert!(sb.is_running());

@@ -88,9 +88,15 @@ pub fn call(shared: &Shared, method: &str, params: &[Value]) -> RpcResult {
 pub fn handle(shared: &Shared, input: &[u8], pretty: bool) -> Option<Vec<u8>> {
     let reply = match serde_json::from_slice::<Value>(input) {
         Ok(v) => handle_value(shared, &v),
-        Err(e) => Some(error_response(Value::Null, PARSE_ERROR, &format!("Parse error: {e}"))),
+        Err(e) => Some(parse_error(e)),
     }?;
     Some(encode(&reply, pretty))
+}
+
+/// The -32700 response to input that is not a request document (the
+/// transports' own framing errors too).
+pub(crate) fn parse_error(what: impl std::fmt::Display) -> Value {
+    error_response(Value::Null, PARSE_ERROR, &format!("Parse error: {what}"))
 }
 
 /// [`handle`] on a parsed document.

@@ -430,20 +430,20 @@ fn serve_tcp(mut stream: TcpStream, shared: &Weak<Shared>, timeout: Duration, pr
                 let Some(shared) = shared.upgrade() else { return };
                 break super::handle_value(&shared, &doc);
             }
-            Some(Err(e)) if !e.is_eof() => {
-                break Some(super::error_response(Value::Null, super::PARSE_ERROR, &format!("Parse error: {e}")));
-            }
+            Some(Err(e)) if !e.is_eof() => break Some(super::parse_error(e)),
             _ => {}
         }
-        let eof = |what: &str| Some(super::error_response(Value::Null, super::PARSE_ERROR, &format!("Parse error: {what}")));
         if buf.len() > MAX_FIFO_BUFFER || Instant::now() >= deadline {
-            break eof("no complete request in time");
+            break Some(super::parse_error("no complete request in time"));
         }
         match stream.read(&mut chunk) {
             Ok(0) if buf.iter().all(u8::is_ascii_whitespace) => return,
-            Ok(0) => break eof("incomplete request"),
+            Ok(0) => break Some(super::parse_error("incomplete request")),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                break Some(super::parse_error("no complete request in time"));
+            }
             Err(e) => return tracing::debug!("jsonrpcs: TCP client: {e}"),
         }
     };
@@ -504,7 +504,7 @@ fn fifo_reader(mut f: File, shared: &Weak<Shared>, stop: &AtomicBool, reply_dir:
                 }
                 FifoRequest::Bad { reply_name, error } => {
                     tracing::warn!("jsonrpcs: bad request on the FIFO: {error}");
-                    (reply_name, Some(super::error_response(Value::Null, super::PARSE_ERROR, &format!("Parse error: {error}"))))
+                    (reply_name, Some(super::parse_error(error)))
                 }
             };
             let Some(response) = response else { continue };

@@ -69,7 +69,6 @@ const fn build_classes() -> [u8; 256] {
 
 pub(crate) static CLASSES: [u8; 256] = build_classes();
 
-#[inline(always)]
 /// Where `s`, a slice of `base`, lies in it: lets a message keep parsed
 /// values of its own text (`ViaSpans`, `NameAddrSpans`) without
 /// borrowing itself.
@@ -84,6 +83,7 @@ pub(crate) fn at_offsets(base: &str, (a, b): (u32, u32)) -> &str {
     &base[a as usize..b as usize]
 }
 
+#[inline(always)]
 pub(crate) fn has_class(b: u8, class: u8) -> bool {
     CLASSES[b as usize] & class != 0
 }

@@ -378,9 +378,7 @@ unsafe fn convert<'a>(l: *mut ffi::lua_State, idx: c_int, p: Param, pos: usize) 
         (_, ffi::LUA_TNUMBER) => Ok(Conv::Str(Cow::Owned(kemi::number_text(ffi::lua_tonumberx(l, idx, std::ptr::null_mut()))))),
         (Param::Int, ffi::LUA_TBOOLEAN) => Ok(Conv::Int(i64::from(ffi::lua_toboolean(l, idx) != 0))),
         (_, ffi::LUA_TSTRING) => {
-            let mut len = 0usize;
-            let ptr = ffi::lua_tolstring(l, idx, &mut len);
-            let s = String::from_utf8_lossy(std::slice::from_raw_parts(ptr as *const u8, len));
+            let s = lua_str(l, idx);
             if p != Param::Int {
                 return Ok(Conv::Str(s));
             }
@@ -392,6 +390,15 @@ unsafe fn convert<'a>(l: *mut ffi::lua_State, idx: c_int, p: Param, pos: usize) 
             Err(format!("argument #{pos} must be {want}, got {got}"))
         }
     }
+}
+
+/// The string at stack index `idx` (which must be a string, so that
+/// reading it converts nothing in place), borrowed while it is on the
+/// stack; invalid UTF-8 is replaced.
+unsafe fn lua_str<'a>(l: *mut ffi::lua_State, idx: c_int) -> Cow<'a, str> {
+    let mut len = 0usize;
+    let ptr = ffi::lua_tolstring(l, idx, &mut len);
+    String::from_utf8_lossy(std::slice::from_raw_parts(ptr as *const u8, len))
 }
 
 /// Convert stack slots `first..=top` to `params`.
@@ -465,9 +472,7 @@ unsafe fn modf_call(l: *mut ffi::lua_State) -> Result<(RetKind, Ret), CallError>
     if ffi::lua_type(l, 1) != ffi::LUA_TSTRING {
         return Err(located("KSR.x.modf: argument #1 must be the function name".into()));
     }
-    let mut len = 0usize;
-    let ptr = ffi::lua_tolstring(l, 1, &mut len);
-    let name = String::from_utf8_lossy(std::slice::from_raw_parts(ptr as *const u8, len));
+    let name = lua_str(l, 1);
     let nargs = (ffi::lua_gettop(l) - 1).max(0) as usize;
     let e = kemi::modf_lookup(exports, &name, nargs).map_err(located)?;
     let conv = convert_all(l, 2, e.params).map_err(|m| located(format!("KSR.x.modf(\"{name}\"): {m}")))?;
