@@ -52,6 +52,11 @@ struct Cli {
     /// Set the debug level (Kamailio numbers: -1 error … 3 debug).
     #[arg(long = "debug", value_name = "N", allow_negative_numbers = true)]
     debug: Option<i32>,
+    /// Scheduler slice to request for the server's threads, in µs (Linux
+    /// 6.12+; the kernel clamps to 100 µs … 100 ms). 0 keeps the kernel's
+    /// default. See core/src/sched.rs.
+    #[arg(long = "sched-slice", value_name = "USEC", default_value_t = 100)]
+    sched_slice: u32,
     /// Print the version and exit.
     #[arg(short = 'V', short_alias = 'v', long = "version", action = ArgAction::Version)]
     version: (),
@@ -112,6 +117,15 @@ fn main() -> ExitCode {
     match &engine {
         Some(f) => tracing::info!("routing engine: {}", f.name()),
         None => tracing::warn!("the cfg has no routing blocks: every request is answered 500"),
+    }
+    if cli.sched_slice > 0 {
+        use switchboard_core::sched::{request_slice, Slice};
+        match request_slice(cli.sched_slice) {
+            Ok(Slice::Applied) => tracing::debug!("scheduler slice {} µs", cli.sched_slice),
+            Ok(Slice::OtherPolicy) => tracing::info!("not a normal-class process: scheduler slice left alone"),
+            Ok(Slice::Unsupported) => tracing::info!("this kernel keeps its own scheduler slice (needs Linux 6.12+)"),
+            Err(e) => tracing::warn!("cannot request a scheduler slice: {e}"),
+        }
     }
     let server = match Server::start(&config, engine) {
         Ok(s) => s,

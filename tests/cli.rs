@@ -168,3 +168,41 @@ fn check_rejects_a_perl_script_with_a_syntax_error() {
     assert!(err.contains("syntax error"), "{err}");
     assert!(!err.contains("(eval"), "Perl's own place is kept: {err}");
 }
+
+/// Every thread of the server (the UDP/TCP workers, the timer) runs with
+/// the short scheduler slice it asks for (core/src/sched.rs), 100 µs by
+/// default; `--sched-slice 0` leaves the kernel's default. Custom slices
+/// need Linux 6.12+: on an older kernel only the start is checked.
+#[test]
+fn workers_run_with_the_requested_scheduler_slice() {
+    fn slices(pid: u32) -> Vec<(String, u64)> {
+        let mut v = Vec::new();
+        for t in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap().flatten() {
+            let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default().trim().to_string();
+            let sched = std::fs::read_to_string(t.path().join("sched")).unwrap_or_default();
+            let slice = sched
+                .lines()
+                .find(|l| l.starts_with("se.slice"))
+                .and_then(|l| l.split(':').nth(1))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(0);
+            v.push((comm, slice));
+        }
+        v
+    }
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
+    let mut it = release.split(|c: char| !c.is_ascii_digit()).map(|n| n.parse::<u32>().unwrap_or(0));
+    let custom_slices = (it.next().unwrap_or(0), it.next().unwrap_or(0)) >= (6, 12);
+    let cfg = repo_path("samples/minimal/kamailio.cfg");
+    let sb = Switchboard::run(&cfg, &["-A", "SB_PORT=0", "-n", "2"]);
+    let threads = slices(sb.pid());
+    assert!(threads.iter().any(|(c, _)| c.starts_with("udp")), "{threads:?}");
+    if custom_slices {
+        assert!(threads.iter().all(|(_, s)| *s == 100_000), "{threads:?}");
+    }
+    let sb = Switchboard::run(&cfg, &["-A", "SB_PORT=0", "-n", "2", "--sched-slice", "0"]);
+    let threads = slices(sb.pid());
+    if custom_slices {
+        assert!(threads.iter().all(|(_, s)| *s != 100_000), "kernel default kept: {threads:?}");
+    }
+}

@@ -14,6 +14,7 @@ pub mod myself;
 pub mod pv;
 pub mod route;
 pub mod rpc;
+pub mod sched;
 pub mod server;
 pub mod sip;
 pub mod tm;
