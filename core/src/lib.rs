@@ -15,6 +15,7 @@ pub mod pv;
 pub mod route;
 pub mod rpc;
 pub mod sched;
+pub mod shards;
 pub mod server;
 pub mod sip;
 pub mod tm;

@@ -277,14 +277,15 @@ pub fn process_register(
         Some(Ok(e)) => Some(e),
         Some(Err(_)) => return RegReply::err(400, "Bad Expires header"),
     };
-    let mut contacts = Vec::new();
+    // nearly every REGISTER has one Contact: kept on the stack
+    let mut contacts: smallvec::SmallVec<[Contact; 1]> = smallvec::SmallVec::new();
     for c in msg.contacts() {
         match c {
             Ok(c) => contacts.push(c),
             Err(_) => return RegReply::err(400, "Bad Contact header"),
         }
     }
-    let callid = msg.call_id().unwrap_or("").trim().to_string();
+    let callid = msg.call_id().unwrap_or("").trim();
     let cseq = match msg.cseq() {
         Some(Ok(c)) => c.seq,
         _ => return RegReply::err(400, "Bad CSeq header"),
@@ -303,7 +304,7 @@ pub fn process_register(
     // Parse every contact before changing anything.
     let allow_list: Vec<&str> = msg.header_values(HeaderName::Allow).collect();
     let allow = (!allow_list.is_empty()).then(|| usrloc::methods_mask(&allow_list.join(",")));
-    let mut inc = Vec::with_capacity(contacts.len());
+    let mut inc: smallvec::SmallVec<[Incoming; 1]> = smallvec::SmallVec::with_capacity(contacts.len());
     for c in &contacts {
         let Some(na) = c.addr() else { continue };
         let e = match c.expires() {
@@ -342,7 +343,7 @@ pub fn process_register(
     } else {
         None
     };
-    let user_agent = msg.header(HeaderName::UserAgent).unwrap_or("").trim().to_string();
+    let user_agent = msg.header(HeaderName::UserAgent).unwrap_or("").trim();
     let socket = Some(crate::pv::socket_str(info.proto, info.local));
     let store_domain = ul.settings.use_domain.then(|| host.clone());
 
@@ -368,10 +369,10 @@ pub fn process_register(
                         let mut b = v.remove(i);
                         b.expires = now + i64::from(c.expires);
                         b.q = c.q;
-                        b.callid.clone_from(&callid);
+                        set_str(&mut b.callid, callid);
                         b.cseq = cseq;
                         b.last_modified = now;
-                        b.user_agent.clone_from(&user_agent);
+                        set_str(&mut b.user_agent, user_agent);
                         b.socket.clone_from(&socket);
                         b.methods = c.methods;
                         b.path.clone_from(&path);
@@ -390,10 +391,10 @@ pub fn process_register(
                         path: path.clone(),
                         expires: now + i64::from(c.expires),
                         q: c.q,
-                        callid: callid.clone(),
+                        callid: callid.to_string(),
                         cseq,
                         last_modified: now,
-                        user_agent: user_agent.clone(),
+                        user_agent: user_agent.to_string(),
                         socket: socket.clone(),
                         methods: c.methods,
                         instance: c.instance.clone(),
@@ -406,8 +407,11 @@ pub fn process_register(
                 v.retain(|b| inc.iter().any(|c| c.contact == b.contact));
             }
         };
-        if s.max_contacts > 0 {
-            // the limit applies to the result: work on a copy
+        // A REGISTER adds at most one binding per contact: only when that
+        // could cross the limit is the result computed on a copy (the
+        // limit applies to the result, and a refused REGISTER changes
+        // nothing) — a refresh updates in place.
+        if s.max_contacts > 0 && live.len() + inc.len() > s.max_contacts as usize {
             let mut v = live.clone();
             apply(&mut v);
             if v.len() > s.max_contacts as usize {
@@ -420,6 +424,13 @@ pub fn process_register(
         Ok(ok_reply(live, now))
     });
     result.unwrap_or_else(|r| r)
+}
+
+/// Overwrite `s` with `v`, reusing its buffer (a refresh stores the same
+/// Call-ID and User-Agent again).
+fn set_str(s: &mut String, v: &str) {
+    s.clear();
+    s.push_str(v);
 }
 
 fn ok_reply(bindings: &[Binding], now: i64) -> RegReply {

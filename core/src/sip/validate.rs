@@ -11,6 +11,7 @@ use super::message::SipMessage;
 use super::nameaddr::NameAddr;
 use super::text::{is_lws, trim_lws};
 use super::uri::Scheme;
+use super::via::Via;
 
 impl SipMessage {
     /// Proxy-level validation: start line (version, Request-URI syntax,
@@ -37,16 +38,16 @@ impl SipMessage {
                 return Err(reasons::RURI);
             }
         }
-        let mut n_via = 0;
-        for v in self.vias() {
-            let v = v?;
-            if !v.protocol().eq_ignore_ascii_case("SIP") || v.version() != "2.0" {
+        // the top Via through the message's cache (the transaction key and
+        // the reply need it again), the others as they come
+        let via_ok = |v: &Via<'_>| v.protocol().eq_ignore_ascii_case("SIP") && v.version() == "2.0";
+        if !via_ok(&self.top_via()?) {
+            return Err(reasons::VIA);
+        }
+        for v in self.vias().skip(1) {
+            if !via_ok(&v?) {
                 return Err(reasons::VIA);
             }
-            n_via += 1;
-        }
-        if n_via == 0 {
-            return Err(reasons::NO_VIA);
         }
         let cseq = self.cseq().ok_or(reasons::NO_CSEQ)??;
         if let Some(m) = self.method_str() {

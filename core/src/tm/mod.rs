@@ -4,8 +4,8 @@
 //!
 //! One [`TxCell`] per server transaction (the request we received), with
 //! the client transactions (one per outgoing branch) inside it, as in
-//! Kamailio. Transactions live in two sharded tables (64 shards of
-//! `Mutex<HashMap>`): by server key (matching requests: retransmissions,
+//! Kamailio. Transactions live in two sharded tables (64 locked shards,
+//! [`crate::shards`]): by server key (matching requests: retransmissions,
 //! ACK, CANCEL) and by id (matching replies: our Via branch is
 //! `z9hG4bK<salt>.<id>.<branch index>`, so a reply names its transaction
 //! and branch). No global lock on the message path; shard locks are held
@@ -113,11 +113,9 @@
 mod timer;
 pub mod uac;
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -128,6 +126,7 @@ use crate::engine::Callback;
 use crate::forward;
 use crate::route::{Avps, RecordRoute, RouteCtx, RouteType, Shared, Stop, Vars};
 use crate::server;
+use crate::shards::{Keyed, Sharded};
 use crate::sip::{self, HeaderName, Method, SipMessage};
 use crate::transport::{Destination, Protocol, ReceiveInfo};
 
@@ -203,41 +202,36 @@ impl TmConfig {
 
 const SHARDS: usize = 64;
 
-struct Shards<K> {
-    v: Vec<Mutex<HashMap<K, Arc<TxCell>>>>,
-}
+type Entry<K> = (K, Arc<TxCell>);
 
-impl<K: Hash + Eq + Clone> Shards<K> {
+/// Transactions by key (`String`) or by id (`u64`); see [`crate::shards`].
+struct Shards<K>(Sharded<Entry<K>>);
+
+impl<K> Shards<K>
+where
+    Entry<K>: Keyed,
+{
     fn new() -> Self {
-        Shards { v: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect() }
+        Shards(Sharded::new(SHARDS))
     }
-    /// `k` may be any borrowed form of the key (a `&str` for a `String`):
-    /// it hashes the same, so it picks the same shard.
-    fn shard<Q: Hash + ?Sized>(&self, k: &Q) -> MutexGuard<'_, HashMap<K, Arc<TxCell>>> {
-        let mut h = DefaultHasher::new();
-        k.hash(&mut h);
-        self.v[(h.finish() as usize) % SHARDS].lock().unwrap()
-    }
-    fn get<Q: Hash + Eq + ?Sized>(&self, k: &Q) -> Option<Arc<TxCell>>
-    where
-        K: std::borrow::Borrow<Q>,
-    {
-        self.shard(k).get(k).cloned()
+    fn get(&self, k: &<Entry<K> as Keyed>::Key) -> Option<Arc<TxCell>> {
+        self.0.lock(k).get(k).map(|e| e.1.clone())
     }
     /// Insert unless present; returns the existing cell when present.
     fn insert_new(&self, k: K, v: Arc<TxCell>) -> Option<Arc<TxCell>> {
-        let mut s = self.shard(&k);
-        if let Some(e) = s.get(&k) {
-            return Some(e.clone());
+        let e = (k, v);
+        let mut s = self.0.lock(e.key());
+        if let Some(x) = s.get(e.key()) {
+            return Some(x.1.clone());
         }
-        s.insert(k, v);
+        s.insert_new(e);
         None
     }
-    fn remove(&self, k: &K) {
-        self.shard(k).remove(k);
+    fn remove(&self, k: &<Entry<K> as Keyed>::Key) {
+        self.0.lock(k).remove(k);
     }
     fn len(&self) -> usize {
-        self.v.iter().map(|s| s.lock().unwrap().len()).sum()
+        self.0.len()
     }
 }
 

@@ -1,8 +1,8 @@
 //! usrloc: the location store (who is registered where).
 //!
 //! In memory, sharded: each table ("location", or any name a script passes
-//! to `save`/`lookup`) is a [`Domain`] of [`SHARDS`] shards, each a
-//! `Mutex<HashMap<aor, Record>>`; a message locks one shard for one AoR,
+//! to `save`/`lookup`) is a [`Domain`] of [`SHARDS`] locked shards of
+//! records by AoR ([`crate::shards`]); a message locks one shard for one AoR,
 //! never the whole table. Expired bindings are purged by a timer thread
 //! (`timer_interval` modparam, default 60 s) and are never returned by
 //! lookups in between.
@@ -37,12 +37,12 @@
 //! | keepalive       | `keepalive`                            |
 //! | partition       | `partition`                            |
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::sync::{Arc, RwLock, Weak};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crate::shards::{Keyed, Sharded};
 
 /// Shards per table.
 pub const SHARDS: usize = 64;
@@ -165,29 +165,26 @@ impl UlSettings {
 /// One table (Kamailio "udomain"): sharded map AoR → Record.
 pub struct Domain {
     pub name: String,
-    shards: Box<[Mutex<HashMap<String, Record>>]>,
+    records: Sharded<Record>,
 }
 
-fn shard_of(aor: &str) -> usize {
-    let mut h = DefaultHasher::new();
-    aor.hash(&mut h);
-    (h.finish() as usize) % SHARDS
+impl Keyed for Record {
+    type Key = str;
+    fn key(&self) -> &str {
+        &self.aor
+    }
 }
 
 impl Domain {
     pub fn new(name: &str) -> Domain {
-        Domain { name: name.to_string(), shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect() }
-    }
-
-    fn shard(&self, aor: &str) -> std::sync::MutexGuard<'_, HashMap<String, Record>> {
-        self.shards[shard_of(aor)].lock().unwrap_or_else(|e| e.into_inner())
+        Domain { name: name.to_string(), records: Sharded::new(SHARDS) }
     }
 
     /// Run `f` on the bindings of `aor` (expired ones already dropped)
     /// under the shard lock: check-and-update is atomic per AoR. The record
     /// is removed when `f` leaves it empty.
     pub fn with_bindings<R>(&self, aor: &str, now: i64, f: impl FnOnce(&mut Vec<Binding>) -> R) -> R {
-        let mut shard = self.shard(aor);
+        let mut shard = self.records.lock(aor);
         // In place when the AoR is known (the common refresh): no key copy,
         // no second hash.
         if let Some(rec) = shard.get_mut(aor) {
@@ -201,15 +198,15 @@ impl Domain {
         let mut rec = Record { aor: aor.to_string(), bindings: Vec::new() };
         let r = f(&mut rec.bindings);
         if !rec.bindings.is_empty() {
-            shard.insert(aor.to_string(), rec);
+            shard.insert_new(rec);
         }
         r
     }
 
     /// The live bindings of `aor` (empty when none).
     pub fn lookup(&self, aor: &str, now: i64) -> Vec<Binding> {
-        let shard = self.shard(aor);
-        shard
+        self.records
+            .lock(aor)
             .get(aor)
             .map(|r| r.bindings.iter().filter(|b| !b.is_expired(now)).cloned().collect())
             .unwrap_or_default()
@@ -245,15 +242,13 @@ impl Domain {
 
     /// Remove every binding of `aor`; returns how many there were.
     pub fn delete(&self, aor: &str) -> usize {
-        self.shard(aor).remove(aor).map_or(0, |r| r.bindings.len())
+        self.records.lock(aor).remove(aor).map_or(0, |r| r.bindings.len())
     }
 
     /// Every AoR with at least one binding.
     pub fn list(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for s in self.shards.iter() {
-            out.extend(s.lock().unwrap_or_else(|e| e.into_inner()).keys().cloned());
-        }
+        self.records.each_shard(|t| out.extend(t.iter().map(|r| r.aor.clone())));
         out.sort();
         out
     }
@@ -261,9 +256,7 @@ impl Domain {
     /// A snapshot of every record (for `ul.dump`).
     pub fn dump(&self) -> Vec<Record> {
         let mut out = Vec::new();
-        for s in self.shards.iter() {
-            out.extend(s.lock().unwrap_or_else(|e| e.into_inner()).values().cloned());
-        }
+        self.records.each_shard(|t| out.extend(t.iter().cloned()));
         out.sort_by(|a, b| a.aor.cmp(&b.aor));
         out
     }
@@ -271,24 +264,22 @@ impl Domain {
     /// Drop expired bindings (and empty records); returns how many.
     pub fn purge_expired(&self, now: i64) -> usize {
         let mut n = 0;
-        for s in self.shards.iter() {
-            let mut map = s.lock().unwrap_or_else(|e| e.into_inner());
-            map.retain(|_, r| {
+        self.records.each_shard(|t| {
+            t.retain(|r| {
                 let before = r.bindings.len();
                 r.bindings.retain(|b| !b.is_expired(now));
                 n += before - r.bindings.len();
                 !r.bindings.is_empty()
-            });
-        }
+            })
+        });
         n
     }
 
     /// Number of bindings (expired ones not yet purged included).
     pub fn binding_count(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|s| s.lock().unwrap_or_else(|e| e.into_inner()).values().map(|r| r.bindings.len()).sum::<usize>())
-            .sum()
+        let mut n = 0;
+        self.records.each_shard(|t| n += t.iter().map(|r| r.bindings.len()).sum::<usize>());
+        n
     }
 }
 
