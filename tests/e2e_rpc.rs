@@ -410,3 +410,52 @@ request_route {
     std::thread::sleep(Duration::from_millis(700));
     assert_eq!(current(&mut rpc), 0, "removed after the timeout and wt_timer");
 }
+
+/// A relayed INVITE over UDP is retransmitted (timer A, from T1) until
+/// the first provisional reply, and not after; once the call is answered
+/// and the wait time is over, neither the transaction nor any of its
+/// timers (fr_inv_timer, re-armed by every provisional, is 30 s here) is
+/// left on the timer wheel — `tm.stats` shows both.
+#[test]
+fn an_answered_invite_leaves_no_timer_behind() {
+    let dir = TempDir::new();
+    let sb = run_in(
+        &dir,
+        r#"
+loadmodule "tm.so"
+modparam("tm", "retr_timer1", 100)
+modparam("tm", "wt_timer", 300)
+request_route {
+	t_relay();
+}
+"#,
+    );
+    let mut rpc = RpcClient::new(dir.path(), &dir.path().join("rpc.sock"));
+    let stats = |rpc: &mut RpcClient| {
+        let s = rpc.result("tm.stats", json!([]));
+        (s["current"].as_u64().unwrap(), s["timers"].as_u64().unwrap())
+    };
+    assert_eq!(stats(&mut rpc), (0, 0));
+    let proxy = sb.udp.unwrap();
+    let mut alice = Ua::new("alice", Proto::Udp, proxy);
+    let mut bob = Ua::new("bob", Proto::Udp, proxy);
+    // the R-URI straight at Bob (the Ua writes sip:callee@domain)
+    alice.domain = format!("127.0.0.1:{}", bob.port);
+    alice.invite("bob", "no-timer-left");
+    let first = bob.expect_request("INVITE", T);
+    let mut copies = 1;
+    while bob.wait(Duration::from_millis(450), |m| m.method() == "INVITE").is_some() {
+        copies += 1;
+        if copies == 3 {
+            break;
+        }
+    }
+    assert_eq!(copies, 3, "timer A: retransmitted at T1 = 100 ms, then 200 ms later");
+    bob.reply(&first, 180, "Ringing");
+    alice.expect_reply(180, "INVITE", T);
+    assert!(bob.nothing(Duration::from_millis(700), |m| m.method() == "INVITE"), "no retransmission after the 180");
+    bob.reply(&first, 200, "OK");
+    alice.expect_reply(200, "INVITE", T);
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(stats(&mut rpc), (0, 0), "transaction removed after wt_timer, and no timer of it left");
+}

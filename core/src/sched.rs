@@ -10,9 +10,10 @@
 //! gives it an earlier deadline, so it runs its burst to the end and the
 //! woken process waits those microseconds instead. Measured with SIPp on
 //! two cores: involuntary context switches per REGISTER 0.66 → 0.16 and
-//! CPU per REGISTER about a third lower; calls and the highest call rate
-//! unchanged (BENCHMARKS.md). It changes no share of the CPU (that is the
-//! nice value's job), only when the switches happen.
+//! CPU per REGISTER about a quarter lower; CPU per call and the highest
+//! call rate unchanged within this machine's noise (BENCHMARKS.md). It
+//! changes no share of the CPU (that is the nice value's job), only when
+//! the switches happen.
 //!
 //! Applied once to the main thread before the workers start: threads
 //! inherit it. A thread under a real-time policy (chrt) is left alone;

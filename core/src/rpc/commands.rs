@@ -100,8 +100,10 @@ fn psx(_: &Shared, _: &[Value]) -> RpcResult {
     Ok(Value::Array(v))
 }
 
+/// Kamailio's `current`, and switchboard's `timers`: timers armed on the
+/// wheel (a transaction that is done leaves none behind).
 fn tm_stats(shared: &Shared, _: &[Value]) -> RpcResult {
-    Ok(json!({"current": shared.tm.count()}))
+    Ok(json!({"current": shared.tm.count(), "timers": shared.tm.timers_pending()}))
 }
 
 fn or_not_set(v: &Option<String>) -> Value {

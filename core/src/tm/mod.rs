@@ -398,13 +398,43 @@ struct CBranch {
     reply: Option<SipMessage>,
     timed_out: bool,
     retr: Duration,
+    /// Generation of the armed fr timer (a timer of an older one is void)
+    /// and its tick (0: none armed), to disarm it.
     fr_gen: u32,
+    fr_tick: u64,
+    /// Tick of the armed retransmission timer (0: none).
+    retr_tick: u64,
     cancel: CancelState,
 }
 
 impl CBranch {
     fn is_final(&self) -> bool {
         self.code >= 200
+    }
+
+    /// Void the branch's fr timer (a final reply came, or it fired) and
+    /// take it off the wheel.
+    fn stop_fr(&mut self, t: &Tm, tx: u64, idx: usize) {
+        if self.fr_tick != 0 {
+            t.timers.cancel(self.fr_tick, tx, Kind::Fr(idx, self.fr_gen));
+            self.fr_tick = 0;
+        }
+        self.fr_gen += 1;
+    }
+
+    /// No more retransmissions of the request: take the armed one off
+    /// the wheel (a stale entry would still wake the timer thread).
+    fn stop_retr(&mut self, t: &Tm, tx: u64, idx: usize) {
+        if self.retr_tick != 0 {
+            t.timers.cancel(self.retr_tick, tx, Kind::Retr(idx));
+            self.retr_tick = 0;
+        }
+    }
+
+    /// (Re)arm the fr timer: `after` from now, replacing the armed one.
+    fn arm_fr(&mut self, t: &Tm, tx: u64, idx: usize, after: Duration) {
+        self.stop_fr(t, tx, idx);
+        self.fr_tick = t.timers.add(after, tx, Kind::Fr(idx, self.fr_gen));
     }
 }
 
@@ -1008,12 +1038,14 @@ fn send_branch(
         timed_out: false,
         retr: t.cfg.t1,
         fr_gen: 0,
+        fr_tick: 0,
+        retr_tick: 0,
         cancel: CancelState::No,
     });
     if !reliable {
-        t.timers.add(t.cfg.t1, tx.id, Kind::Retr(idx));
+        live.branches[idx].retr_tick = t.timers.add(t.cfg.t1, tx.id, Kind::Retr(idx));
     }
-    t.timers.add(fr, tx.id, Kind::Fr(idx, 0));
+    live.branches[idx].arm_fr(t, tx.id, idx, fr);
     true
 }
 
@@ -1412,8 +1444,8 @@ pub fn on_reply(
         if code < 200 {
             b.provisional = true;
             if invite {
-                b.fr_gen += 1;
-                t.timers.add(fr_inv, tx.id, Kind::Fr(idx, b.fr_gen));
+                b.stop_retr(t, tx.id, idx);
+                b.arm_fr(t, tx.id, idx, fr_inv);
             }
             if b.cancel == CancelState::Pending {
                 send_cancel(shared, &tx, idx, b);
@@ -1429,7 +1461,8 @@ pub fn on_reply(
             return true;
         }
         b.code = code;
-        b.fr_gen += 1;
+        b.stop_fr(t, tx.id, idx);
+        b.stop_retr(t, tx.id, idx);
         let ack = if invite && code >= 300 {
             let to = msg.header(HeaderName::To).map(str::to_string);
             build_hop_request(&b.request, "ACK", to.as_deref()).map(|a| (a, b.dest.clone()))
@@ -1482,6 +1515,7 @@ fn on_timer(shared: &Shared, tx: Arc<TxCell>, kind: Kind) {
             let mut st = tx.st.lock().unwrap();
             let invite = st.invite;
             let Some(b) = st.live.as_mut().and_then(|l| l.branches.get_mut(idx)) else { return };
+            b.retr_tick = 0; // it has fired
             if b.is_final() || b.reliable || (invite && b.provisional) {
                 return;
             }
@@ -1493,7 +1527,7 @@ fn on_timer(shared: &Shared, tx: Arc<TxCell>, kind: Kind) {
             } else {
                 (b.retr * 2).min(t.cfg.t2)
             };
-            t.timers.add(b.retr, tx.id, Kind::Retr(idx));
+            b.retr_tick = t.timers.add(b.retr, tx.id, Kind::Retr(idx));
         }
         Kind::Fr(idx, gen) => {
             let _serial = tx.serial.lock().unwrap();
@@ -1507,7 +1541,9 @@ fn on_timer(shared: &Shared, tx: Arc<TxCell>, kind: Kind) {
                 }
                 b.timed_out = true;
                 b.code = if canceled { 487 } else { 408 };
-                b.fr_gen += 1;
+                b.fr_tick = 0; // it has fired
+                b.stop_fr(t, tx.id, idx);
+                b.stop_retr(t, tx.id, idx);
                 if invite && b.provisional && matches!(b.cancel, CancelState::No | CancelState::Pending) {
                     send_cancel(shared, &tx, idx, b);
                 }

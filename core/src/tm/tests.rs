@@ -52,6 +52,8 @@ fn br(code: u16) -> CBranch {
         timed_out: false,
         retr: Duration::ZERO,
         fr_gen: 0,
+        fr_tick: 0,
+        retr_tick: 0,
         cancel: CancelState::No,
     }
 }

@@ -93,8 +93,9 @@ impl Timers {
         self.epoch + Duration::from_nanos(GRAIN.as_nanos() as u64 * tick)
     }
 
-    /// Fire `kind` for transaction `tx` (its id) after `after`.
-    pub fn add(&self, after: Duration, tx: u64, kind: Kind) {
+    /// Fire `kind` for transaction `tx` (its id) after `after`. Returns
+    /// the timer's tick, which [`Timers::cancel`] takes.
+    pub fn add(&self, after: Duration, tx: u64, kind: Kind) -> u64 {
         let tick = self.tick_after(after);
         let mut w = self.wheel.lock().unwrap();
         // a tick already passed (the thread is behind) fires on the next
@@ -107,6 +108,26 @@ impl Timers {
         drop(w);
         if sooner {
             self.cv.notify_one();
+        }
+        tick
+    }
+
+    /// Disarm the timer `add` armed at `tick` (no-op when it has fired).
+    /// A branch that got its final reply disarms its fr_inv_timer:
+    /// otherwise every answered call would leave an entry that wakes the
+    /// timer thread, for nothing, up to fr_inv_timer later.
+    pub fn cancel(&self, tick: u64, tx: u64, kind: Kind) {
+        let mut w = self.wheel.lock().unwrap();
+        if tick < w.next {
+            return;
+        }
+        let n = w.slots.len() as u64;
+        let slot = &mut w.slots[(tick % n) as usize];
+        if let Some(i) = slot.iter().position(|e| e.tick == tick && e.tx == tx && e.kind == kind) {
+            // `remove`, not `swap_remove`: timers of one tick fire in the
+            // order they were armed
+            slot.remove(i);
+            w.len -= 1;
         }
     }
 
@@ -228,6 +249,25 @@ mod tests {
         assert_eq!(f.len(), 2);
         assert_eq!((f[1].0, f[1].1), (1, Kind::Delete));
         assert!(f[1].2 - t0 >= Duration::from_millis(200));
+    }
+
+    #[test]
+    fn a_cancelled_timer_never_fires() {
+        let timers = Arc::new(Timers::with_slots(8));
+        let (h, fired) = collect(&timers);
+        let a = timers.add(Duration::from_millis(30), 1, Kind::Fr(0, 1));
+        timers.add(Duration::from_millis(30), 2, Kind::Fr(0, 1));
+        // same tick, other transaction or kind: untouched
+        timers.cancel(a, 1, Kind::Fr(0, 2));
+        timers.cancel(a, 1, Kind::Fr(0, 1));
+        assert_eq!(timers.pending(), 1);
+        std::thread::sleep(Duration::from_millis(120));
+        timers.cancel(a, 1, Kind::Fr(0, 1)); // after the tick: no-op
+        timers.stop();
+        h.join().unwrap();
+        let got: Vec<_> = fired.lock().unwrap().iter().map(|f| (f.0, f.1)).collect();
+        assert_eq!(got, vec![(2, Kind::Fr(0, 1))]);
+        assert_eq!(timers.pending(), 0);
     }
 
     #[test]
