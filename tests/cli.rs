@@ -206,3 +206,25 @@ fn workers_run_with_the_requested_scheduler_slice() {
         assert!(threads.iter().all(|(_, s)| *s != 100_000), "kernel default kept: {threads:?}");
     }
 }
+
+/// A cfg asking usrloc for a database (`db_mode` ≠ 0) is accepted (it
+/// runs), but `-c` and the start say that the location table is memory
+/// only: registrations are not silently expected to survive a restart.
+#[test]
+fn usrloc_db_mode_is_reported_as_memory_only() {
+    let dir = TempDir::new();
+    let f = dir.path().join("kamailio.cfg");
+    std::fs::write(
+        &f,
+        "loadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"\nmodparam(\"usrloc\", \"db_url\", \"mysql://k:k@localhost/k\")\nmodparam(\"usrloc\", \"db_mode\", 2)\nrequest_route {\n    save(\"location\");\n}\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["-c", "-f", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let line = err.lines().find(|l| l.contains("\"db_mode\", 2)")).unwrap_or_else(|| panic!("no db_mode notice: {err}"));
+    assert!(line.starts_with("notice: ") && line.contains("kamailio.cfg:4: "), "{line}");
+    assert!(line.contains("in memory only"), "{line}");
+    let f = repo_path("tests/cfg/valid/full.cfg"); // db_mode 0: nothing to say
+    let (_, _, err) = run(&["-c", "-f", f.to_str().unwrap()]);
+    assert!(!err.contains("db_mode"), "{err}");
+}
