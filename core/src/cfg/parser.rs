@@ -318,13 +318,8 @@ impl Parser {
             let Some(loaded) = self.cfg.modules.iter().find(|x| x.name == m) else { continue };
             let def = registry::lookup(&loaded.name).expect("loaded modules are registered");
             let v = def.check_param(&pname, &value).map_err(|e| CfgError::at(&origin, e))?;
-            if def.name == "usrloc" && pname == "db_mode" && v.as_int().is_some_and(|m| m != 0) {
-                // accepted so that a Kamailio cfg runs, but said out loud:
-                // the operator expects bindings to outlive a restart
-                self.cfg.notices.push(format!(
-                    "{origin}: modparam(\"usrloc\", \"db_mode\", {}): switchboard keeps the location table in memory only (no database yet): registrations do not survive a restart",
-                    v.as_int().unwrap_or(0)
-                ));
+            if let Some(instead) = def.param_limit(&pname, &v) {
+                self.cfg.notices.push(format!("{origin}: modparam(\"{}\", \"{pname}\", {v}): {instead}", def.name));
             }
             self.cfg.modparams.push(ModParam { module: def.name.to_string(), name: pname.clone(), value: v, origin: origin.clone() });
             matched += 1;

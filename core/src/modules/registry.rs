@@ -91,7 +91,23 @@ impl ModuleDef {
             )),
         }
     }
+
+    /// What switchboard does instead when a parameter it accepts (so
+    /// that a Kamailio cfg runs) asks for something it does not do; the
+    /// cfg loader turns it into a start notice.
+    pub fn param_limit(&self, name: &str, v: &Value) -> Option<&'static str> {
+        LIMITS.iter().find(|l| l.0 == self.name && l.1 == name && (l.2)(v)).map(|l| l.3)
+    }
 }
+
+/// (module, parameter, the values it concerns, what happens instead).
+type Limit = (&'static str, &'static str, fn(&Value) -> bool, &'static str);
+const LIMITS: &[Limit] = &[(
+    "usrloc",
+    "db_mode",
+    |v| v.as_int().is_some_and(|m| m != 0),
+    "switchboard keeps the location table in memory only (no database yet): registrations do not survive a restart",
+)];
 
 use ModuleStatus::*;
 use ParamType::{Int as I, IntOrStr as IS, Str as S};
