@@ -21,6 +21,7 @@
 #   SAMPLE=native benches/sipp/compare.sh    # samples/native instead of samples/lua
 #   CFG=benches/sipp/perl/kamailio.cfg benches/sipp/compare.sh   # app_perl
 #   SOAK=600 CFG=benches/sipp/perl/kamailio.cfg benches/sipp/compare.sh  # 10 min S2, PSS per minute
+#   SPLIT=1 benches/sipp/compare.sh   # S1 under perf: kernel vs user CPU per call (needs perf)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SB=${SB:-target/release/switchboard}
@@ -164,6 +165,38 @@ soak() {
     stop_server
     echo "| $name | $ok ok, $failed failed | ${samples[*]} |"
 }
+
+# split NAME: S1 under `perf record -e cpu-clock` (every process of the
+# server): CPU per call in the kernel (receive, send, wake-ups, context
+# switches: the same work for any server) and in user space (the
+# server's own), in µs. perf's sampling adds its own overhead to both.
+split() {
+    local name=$1 rec
+    start_server "$name"
+    perf record -q -F 10000 -e cpu-clock -p "$(pids_of "$server_pgid" | paste -sd,)" -o "$work/perf.data" \
+        >/dev/null 2>&1 &
+    rec=$!
+    sleep 1
+    read -r ok failed < <(run_calls "$RATE" "$CALLS")
+    kill -INT "$rec"
+    wait "$rec" || true
+    stop_server
+    perf report -i "$work/perf.data" --stdio --sort dso -F period,dso 2>/dev/null | awk -v n="$CALLS" -v name="$name" '
+        /^#/ || NF < 2 { next }
+        { t += $1; if ($2 == "[kernel.kallsyms]") k += $1 }
+        END { printf "| %s | %d | %d | %d | %d%% |\n", name, t / n / 1000, k / n / 1000, (t - k) / n / 1000, 100 * k / t }'
+}
+
+if [ -n "${SPLIT:-}" ]; then
+    echo "S1 under perf: $CALLS calls at $RATE/s through $CFG; µs per call"
+    echo
+    echo "| server | CPU | kernel | user | kernel share |"
+    echo "| --- | --- | --- | --- | --- |"
+    for server in ${SERVERS:-kamailio switchboard}; do
+        split "$server"
+    done
+    exit 0
+fi
 
 if [ -n "${SOAK:-}" ]; then
     echo "Soak: REGISTERs at $RATE/s for $SOAK s through $CFG; PSS (MiB) every 60 s"
