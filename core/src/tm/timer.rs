@@ -121,10 +121,7 @@ impl Timers {
         // a tick already passed (the thread is behind) fires on the next
         // turn of the loop, not a whole wheel turn late
         let tick = tick.max(w.next);
-        let i = w.slot_of(tick);
-        w.slots[i].push(Entry { tick, tx, kind });
-        w.busy[i / 64] |= 1 << (i % 64);
-        w.len += 1;
+        w.push(Entry { tick, tx, kind });
         let sooner = tick < w.wake_at;
         drop(w);
         if sooner {
@@ -214,6 +211,13 @@ impl Timers {
 impl Wheel {
     fn slot_of(&self, tick: u64) -> usize {
         (tick % self.slots.len() as u64) as usize
+    }
+
+    fn push(&mut self, e: Entry) {
+        let i = self.slot_of(e.tick);
+        self.slots[i].push(e);
+        self.busy[i / 64] |= 1 << (i % 64);
+        self.len += 1;
     }
 
     fn note_if_empty(&mut self, i: usize) {
@@ -349,10 +353,7 @@ mod tests {
         assert_eq!(next_busy(&w), u64::MAX);
         w.next = 150;
         for (tick, expect) in [(170, 170), (160, 160), (151, 151)] {
-            let i = w.slot_of(tick);
-            w.slots[i].push(Entry { tick, tx: 1, kind: Kind::G });
-            w.busy[i / 64] |= 1 << (i % 64);
-            w.len += 1;
+            w.push(Entry { tick, tx: 1, kind: Kind::G });
             assert_eq!(next_busy(&w), expect);
         }
         // only entries behind the current slot: found after the wrap
@@ -361,9 +362,7 @@ mod tests {
             w.slots[i].clear();
             w.note_if_empty(i);
         }
-        let i = w.slot_of(230);
-        w.slots[i].push(Entry { tick: 230, tx: 1, kind: Kind::G });
-        w.busy[i / 64] |= 1 << (i % 64);
+        w.push(Entry { tick: 230, tx: 1, kind: Kind::G });
         assert_eq!(next_busy(&w), 230);
         assert_eq!(w.busy.iter().map(|b| b.count_ones()).sum::<u32>(), 1);
     }
