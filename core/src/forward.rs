@@ -340,7 +340,7 @@ pub fn forward_reply(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo, vars
         tracing::debug!("reply {code} from {}:{}: top Via is not ours; dropped", info.proto, info.src);
         return false;
     }
-    let target = match msg.vias().nth(1) {
+    let target = match msg.via_values().nth(1).map(Via::parse) {
         Some(Ok(v)) => reply_target(&v),
         Some(Err(e)) => Err(format!("bad second Via: {e}")),
         None => Err("no second Via".to_string()),

@@ -285,8 +285,11 @@ impl SipMessage {
 
     /// Every Via value in order, across header lines and comma lists.
     pub fn vias(&self) -> impl Iterator<Item = Result<Via<'_>, ParseError>> + '_ {
-        self.header_all(HeaderName::Via)
-            .flat_map(|v| split_list(v).map(Via::parse))
+        self.via_values().map(Via::parse)
+    }
+    /// Every Via value, unparsed: skip to the one you need before parsing.
+    pub fn via_values(&self) -> impl Iterator<Item = &str> + '_ {
+        self.header_all(HeaderName::Via).flat_map(split_list)
     }
     /// The first Via value.
     pub fn top_via(&self) -> Result<Via<'_>, ParseError> {

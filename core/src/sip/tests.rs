@@ -382,3 +382,29 @@ fn trailing_whitespace_on_request_line_is_accepted() {
     assert_eq!(m.version(), "SIP/2.0");
     m.validate().unwrap();
 }
+
+#[test]
+fn a_replys_addresses_are_passed_on_unchecked() {
+    let heads = "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\n\
+        From: <sip:alice@[bad>;tag=1\r\n\
+        To: sip:bob@example.com>>;tag=2\r\n\
+        Call-ID: c1\r\n\
+        CSeq: 1 INVITE\r\n\
+        Contact: <sip:bob@[::1>\r\n\
+        Record-Route: <bogus\r\n\
+        Content-Length: 0\r\n\r\n";
+    let reply = msg(&format!("SIP/2.0 200 OK\r\n{heads}"));
+    reply.validate().expect("a reply is matched by Via and CSeq; its addresses are forwarded as they are");
+    assert!(reply.is_validated());
+    assert_eq!(reply.to_tag(), Some("2"));
+    assert!(matches!(reply.from(), Some(Err(_))), "asked for, the bad From is still an error");
+    let request = msg(&format!("INVITE sip:bob@example.com SIP/2.0\r\n{heads}"));
+    assert!(request.validate().is_err(), "a request's addresses are checked");
+    // each bad address alone makes a request invalid, and a reply valid
+    for bad in ["From: <sip:alice@[bad>;tag=1", "To: sip:bob@example.com>>;tag=2", "Contact: <sip:bob@[::1>", "Record-Route: <bogus"] {
+        let good = "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1\r\nFrom: <sip:a@example.com>;tag=1\r\nTo: <sip:b@example.com>\r\nCall-ID: c1\r\nCSeq: 1 INVITE\r\n";
+        let one = format!("{good}{bad}\r\nContent-Length: 0\r\n\r\n");
+        assert!(msg(&format!("INVITE sip:bob@example.com SIP/2.0\r\n{one}")).validate().is_err(), "{bad}");
+        msg(&format!("SIP/2.0 180 Ringing\r\n{one}")).validate().unwrap();
+    }
+}
