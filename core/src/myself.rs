@@ -14,7 +14,17 @@ struct Entry {
     proto: Option<Protocol>,
     /// Lower-case host; IPv6 without brackets.
     host: String,
+    /// `host` as an address, when it is one (parsed once here, not per
+    /// message: `matches` runs for every Route and Request-URI check).
+    ip: Option<IpAddr>,
     port: Option<u16>,
+}
+
+impl Entry {
+    fn new(proto: Option<Protocol>, host: &str, port: Option<u16>) -> Entry {
+        let host = unbracket(host).to_ascii_lowercase();
+        Entry { proto, ip: host.parse().ok(), host, port }
+    }
 }
 
 /// The set of local identities. Built once at start, read on every message.
@@ -29,7 +39,7 @@ pub struct Myself {
 impl Myself {
     /// Add a local socket or alias. `host` may carry IPv6 brackets.
     pub fn add(&mut self, proto: Option<Protocol>, host: &str, port: Option<u16>) {
-        let entry = Entry { proto, host: normalize_host(host), port };
+        let entry = Entry::new(proto, host, port);
         if !self.entries.contains(&entry) {
             self.entries.push(entry);
         }
@@ -39,20 +49,20 @@ impl Myself {
     pub fn set_bound(&self, sockets: &[(Protocol, SocketAddr)]) {
         let entries = sockets
             .iter()
-            .map(|(p, a)| Entry { proto: Some(*p), host: a.ip().to_string(), port: Some(a.port()) })
+            .map(|(p, a)| Entry { proto: Some(*p), host: a.ip().to_string(), ip: Some(a.ip()), port: Some(a.port()) })
             .collect();
         let _ = self.bound.set(entries);
     }
 
     /// Is `host[:port]` (over `proto`, when known) one of ours?
     pub fn matches(&self, host: &str, port: Option<u16>, proto: Option<Protocol>) -> bool {
-        let host = normalize_host(host);
+        let host = unbracket(host);
         let ip = host.parse::<IpAddr>().ok();
         let bound = self.bound.get().map(|b| b.as_slice()).unwrap_or(&[]);
         self.entries.iter().chain(bound).any(|e| {
-            let host_ok = match (ip, e.host.parse::<IpAddr>().ok()) {
+            let host_ok = match (ip, e.ip) {
                 (Some(a), Some(b)) => a == b,
-                _ => e.host == host,
+                _ => e.host.eq_ignore_ascii_case(host),
             };
             let proto_ok = match (e.proto, proto) {
                 (Some(a), Some(b)) => a == b,
@@ -73,7 +83,7 @@ impl Myself {
     /// (`is_myself_srcip`)?
     pub fn matches_ip(&self, ip: IpAddr) -> bool {
         let bound = self.bound.get().map(|b| b.as_slice()).unwrap_or(&[]);
-        self.entries.iter().chain(bound).any(|e| e.host.parse::<IpAddr>().ok() == Some(ip))
+        self.entries.iter().chain(bound).any(|e| e.ip == Some(ip))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -81,10 +91,10 @@ impl Myself {
     }
 }
 
-fn normalize_host(host: &str) -> String {
+/// `host` trimmed, IPv6 brackets removed.
+fn unbracket(host: &str) -> &str {
     let h = host.trim();
-    let h = h.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(h);
-    h.to_ascii_lowercase()
+    h.strip_prefix('[').and_then(|s| s.strip_suffix(']')).unwrap_or(h)
 }
 
 #[cfg(test)]

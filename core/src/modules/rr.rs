@@ -244,80 +244,77 @@ fn is_ours(ctx: &RouteCtx<'_>, uri: &Uri<'_>) -> bool {
     ctx.shared.myself.matches(uri.host(), uri.port(), proto_of(uri))
 }
 
-fn uri_of(route: &str) -> Option<String> {
-    NameAddr::parse(route).ok().map(|n| n.uri().as_str().to_string())
+/// The URI of a Route value (`<sip:...;lr>` or a bare URI).
+fn route_uri(route: &str) -> Option<Uri<'_>> {
+    NameAddr::parse(route).ok().map(|n| *n.uri())
 }
 
-fn uri_params(uri: &str) -> String {
-    Uri::parse(uri).ok().and_then(|u| u.params_raw().map(|p| format!(";{p}"))).unwrap_or_default()
+/// A URI's params as `;a=b;lr`: the value check_route_param looks at.
+fn params_of(uri: &Uri<'_>) -> String {
+    uri.params_raw().map(|p| format!(";{p}")).unwrap_or_default()
 }
 
 /// RFC 3261 §16.4 + §16.12 (see the module docs for return codes).
+///
+/// The Route values are borrowed from the message and each URI is parsed
+/// once; the route set that is left is `routes[first..last]` plus, after a
+/// strict next hop, the old Request-URI.
 pub fn loose_route_ctx(ctx: &mut RouteCtx<'_>) -> i32 {
-    let mut routes: Vec<String> = ctx.msg.header_values(HeaderName::Route).map(|s| s.trim().to_string()).collect();
+    let routes: Vec<&str> = ctx.msg.header_values(HeaderName::Route).map(str::trim).collect();
     if routes.is_empty() {
         return -1;
     }
-    let original = routes.clone();
+    let (mut first, mut last) = (0, routes.len());
     let preloaded = ctx.msg.to_tag().is_none();
 
     // A strict router before us put our Record-Route URI in the R-URI:
     // the real R-URI is the last Route.
-    let ruri = ctx.ruri().to_string();
-    let ruri_ours = Uri::parse(&ruri).is_ok_and(|u| u.is_loose_route() && is_ours(ctx, &u));
-    if ruri_ours {
-        let last = routes.pop().expect("not empty");
-        let Some(target) = uri_of(&last) else { return -1 };
-        ctx.avps.set_only(ROUTED_AVP, Value::Str(uri_params(&ruri)));
-        ctx.new_ruri = Some(target);
+    let ruri_params = Uri::parse(ctx.ruri())
+        .ok()
+        .filter(|u| u.is_loose_route() && is_ours(ctx, u))
+        .map(|u| params_of(&u));
+    let ruri_ours = ruri_params.is_some();
+    if let Some(params) = ruri_params {
+        last -= 1;
+        let Some(target) = route_uri(routes[last]) else { return -1 };
+        ctx.new_ruri = Some(target.as_str().to_string());
+        ctx.avps.set_only(ROUTED_AVP, Value::Str(params));
     }
 
     // Our own Route(s) on top: consume (twice for a double Record-Route).
-    let mut consumed = 0;
-    while consumed < 2 {
-        let Some(top) = routes.first() else { break };
-        let Some(u) = uri_of(top) else { break };
-        let ours = Uri::parse(&u).is_ok_and(|x| is_ours(ctx, &x));
-        if !ours {
-            break;
+    while first < last && first < 2 {
+        let Some(u) = route_uri(routes[first]).filter(|u| is_ours(ctx, u)) else { break };
+        if first == 0 {
+            ctx.avps.set_only(ROUTED_AVP, Value::Str(params_of(&u)));
         }
-        if consumed == 0 {
-            ctx.avps.set_only(ROUTED_AVP, Value::Str(uri_params(&u)));
-        }
-        routes.remove(0);
-        consumed += 1;
+        first += 1;
     }
+    let consumed = first;
 
     let mut ret = 1;
-    match routes.first().cloned() {
-        None => {
-            if preloaded && !ruri_ours && consumed > 0 {
-                ret = -3;
-            }
+    let mut old_ruri = None;
+    if first < last {
+        let Some(next) = route_uri(routes[first]) else { return -1 };
+        if next.is_loose_route() {
+            ctx.dst_uri = Some(next.as_str().to_string());
+        } else {
+            // Strict next hop: it becomes the R-URI, the R-URI goes to the
+            // end of the route set.
+            old_ruri = Some(format!("<{}>", ctx.ruri()));
+            first += 1;
+            ctx.new_ruri = Some(next.as_str().to_string());
+            ctx.dst_uri = None;
         }
-        Some(next) => match uri_of(&next) {
-            None => return -1,
-            Some(next_uri) => {
-                let lr = Uri::parse(&next_uri).is_ok_and(|u| u.is_loose_route());
-                if lr {
-                    ctx.dst_uri = Some(next_uri);
-                } else {
-                    // Strict next hop: it becomes the R-URI, the R-URI
-                    // goes to the end of the route set.
-                    let old = ctx.ruri().to_string();
-                    routes.remove(0);
-                    routes.push(format!("<{old}>"));
-                    ctx.new_ruri = Some(next_uri);
-                    ctx.dst_uri = None;
-                }
-            }
-        },
+    } else if preloaded && !ruri_ours && consumed > 0 {
+        ret = -3;
     }
 
-    if routes != original {
-        if routes.is_empty() {
+    if first > 0 || last < routes.len() || old_ruri.is_some() {
+        let left: Vec<&str> = routes[first..last].iter().copied().chain(old_ruri.as_deref()).collect();
+        let value = left.join(", ");
+        if left.is_empty() {
             ctx.msg.remove_header(HeaderName::Route);
-        } else if ctx.msg.set_header("Route", &routes.join(", ")).is_err() {
+        } else if ctx.msg.set_header("Route", &value).is_err() {
             return -1;
         }
     }

@@ -142,8 +142,8 @@ pub fn check(ctx: &RouteCtx<'_>, checks: u32, uri_checks: u32) -> Result<(), Fai
     }
     if req && on(RURI_SCHEME) {
         let ruri = msg.ruri_str().unwrap_or("");
-        let scheme = ruri.split(':').next().unwrap_or("").to_ascii_lowercase();
-        if !matches!(scheme.as_str(), "sip" | "sips" | "tel" | "tels") {
+        let scheme = ruri.split(':').next().unwrap_or("");
+        if !["sip", "sips", "tel", "tels"].iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
             return fail(416, "Unsupported URI Scheme in Request URI");
         }
     }
