@@ -885,7 +885,10 @@ pub fn t_relay(ctx: &mut RouteCtx<'_>, proxy: Option<(Protocol, SocketAddr)>) ->
         }
         _ => {}
     }
-    if ctx.tm.tx.is_none() {
+    // made here: the transaction's copy of the request, flags, AVPs and
+    // route names were just taken from `ctx` and need no refresh below
+    let created_here = ctx.tm.tx.is_none();
+    if created_here {
         match t_newtran(ctx) {
             1 => {}
             r => return r,
@@ -904,15 +907,17 @@ pub fn t_relay(ctx: &mut RouteCtx<'_>, proxy: Option<(Protocol, SocketAddr)>) ->
             return -1;
         }
         let Some(live) = st.live.as_mut() else { return -1 };
-        sync_names(ctx, live);
-        live.flags = ctx.flags;
-        live.avps = ctx.avps.clone();
-        if ctx.route_type == RouteType::Request {
-            live.req = ctx.msg.clone();
-            live.new_ruri = ctx.new_ruri.clone();
-            live.bflags = ctx.bflags;
-            live.rr = ctx.record_route.clone();
-            live.force_socket = ctx.force_socket;
+        if !created_here {
+            sync_names(ctx, live);
+            live.flags = ctx.flags;
+            live.avps = ctx.avps.clone();
+            if ctx.route_type == RouteType::Request {
+                live.req = ctx.msg.clone();
+                live.new_ruri = ctx.new_ruri.clone();
+                live.bflags = ctx.bflags;
+                live.rr = ctx.record_route.clone();
+                live.force_socket = ctx.force_socket;
+            }
         }
     }
     // Targets: branch 0 (R-URI/$du), then the branch set.
@@ -1410,9 +1415,8 @@ pub fn on_reply(
         tracing::debug!("tm: a final reply ({code}) cannot be dropped in a reply route; relaying it");
         dropped = false;
     }
-    let msg = std::mem::replace(&mut rctx.msg, msg.clone());
     save_back(&rctx, &tx);
-    let vars = rctx.vars;
+    let RouteCtx { msg, vars, .. } = rctx;
     // onsend_route_reply: provisional and 2xx replies are relayed as they
     // arrive, so onsend_route sees them here, before the transaction is
     // locked (the route may call functions that lock it); a drop there
