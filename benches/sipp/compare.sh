@@ -171,7 +171,7 @@ soak() {
 # switches: the same work for any server) and in user space (the
 # server's own), in µs. perf's sampling adds its own overhead to both.
 split() {
-    local name=$1 rec
+    local name=$1 rec ok failed
     start_server "$name"
     perf record -q -F 10000 -e cpu-clock -p "$(pids_of "$server_pgid" | paste -sd,)" -o "$work/perf.data" \
         >/dev/null 2>&1 &
@@ -187,32 +187,29 @@ split() {
         END { printf "| %s | %d | %d | %d | %d%% |\n", name, t / n / 1000, k / n / 1000, (t - k) / n / 1000, 100 * k / t }'
 }
 
-if [ -n "${SPLIT:-}" ]; then
-    echo "S1 under perf: $CALLS calls at $RATE/s through $CFG; µs per call"
+# table FUNCTION TITLE HEADER: a Markdown table, one row per server
+table() {
+    local fn=$1 title=$2 header=$3 server
+    echo "$title"
     echo
-    echo "| server | CPU | kernel | user | kernel share |"
-    echo "| --- | --- | --- | --- | --- |"
+    echo "$header"
+    echo "$header" | sed 's/[^|]\+/ --- /g'
     for server in ${SERVERS:-kamailio switchboard}; do
-        split "$server"
+        "$fn" "$server"
     done
+}
+
+if [ -n "${SPLIT:-}" ]; then
+    table split "S1 under perf: $CALLS calls at $RATE/s through $CFG; µs per call" \
+        "| server | CPU | kernel | user | kernel share |"
     exit 0
 fi
 
 if [ -n "${SOAK:-}" ]; then
-    echo "Soak: REGISTERs at $RATE/s for $SOAK s through $CFG; PSS (MiB) every 60 s"
-    echo
-    echo "| server | REGISTERs | PSS MiB, one sample a minute |"
-    echo "| --- | --- | --- |"
-    for server in ${SERVERS:-kamailio switchboard}; do
-        soak "$server"
-    done
+    table soak "Soak: REGISTERs at $RATE/s for $SOAK s through $CFG; PSS (MiB) every 60 s" \
+        "| server | REGISTERs | PSS MiB, one sample a minute |"
     exit 0
 fi
 
-echo "S1: $CALLS calls at $RATE/s; S2: $REGS REGISTERs at $RATE/s; S3 ladder: $LADDER calls/s for 5 s each"
-echo
-echo "| server | S1 CPU-ms / 1000 calls | S1 calls | S1 peak PSS MiB | S2 CPU-ms / 1000 REGISTERs | S2 | S3 max calls/s (≥ 98% ok) | peak PSS MiB (whole run) |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-for server in ${SERVERS:-kamailio switchboard}; do
-    measure "$server"
-done
+table measure "S1: $CALLS calls at $RATE/s; S2: $REGS REGISTERs at $RATE/s; S3 ladder: $LADDER calls/s for 5 s each" \
+    "| server | S1 CPU-ms / 1000 calls | S1 calls | S1 peak PSS MiB | S2 CPU-ms / 1000 REGISTERs | S2 | S3 max calls/s (≥ 98% ok) | peak PSS MiB (whole run) |"
