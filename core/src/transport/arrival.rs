@@ -178,18 +178,21 @@ mod tests {
         let gate = Arc::new(ArrivalGate::default());
         let g = gate.clone();
         let (tx, rx) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
         let holder = std::thread::spawn(move || {
             let turn = g.arrive();
             turn.wait_for_earlier(1);
             tx.send(()).unwrap();
-            std::thread::sleep(Duration::from_millis(50));
+            // holds its turn until released (or 5 s, should we wrongly wait)
+            let _ = released.recv_timeout(Duration::from_secs(5));
             drop(turn);
         });
         rx.recv().unwrap();
         let turn = gate.arrive();
         let t0 = Instant::now();
         turn.wait_for_earlier(2);
-        assert!(t0.elapsed() < Duration::from_millis(4));
+        assert!(t0.elapsed() < Duration::from_secs(2), "waited {:?} for another transaction", t0.elapsed());
+        release.send(()).unwrap();
         holder.join().unwrap();
     }
 }
