@@ -167,7 +167,7 @@ fn t_set_fr_applies_to_its_transaction_only() {
     assert_eq!(done.len(), 2, "{done:?}");
     assert_eq!(done[0].0, "m4a@test", "the short one first: {done:?}");
     assert_eq!((done[0].1, done[1].1), (408, 408));
-    assert!(done[0].2 >= Duration::from_millis(250) && done[0].2 < Duration::from_millis(800), "t_set_fr fr=300ms: {done:?}");
+    assert!(done[0].2 >= Duration::from_millis(250) && done[0].2 < Duration::from_millis(900), "t_set_fr fr=300ms: {done:?}");
     assert!(done[1].2 >= Duration::from_millis(900), "modparam fr_timer=1000ms kept: {done:?}");
 }
 
@@ -181,7 +181,7 @@ fn t_set_fr_inv_shortens_ringing_time() {
     answer(&env.uas, env.proxy, &req, 180, "Ringing", "a");
     let c = recv_match(&env.uas, Duration::from_secs(3), |m| is_method(m, Method::Cancel)).expect("CANCEL on fr_inv");
     let el = t0.elapsed();
-    assert!(el >= Duration::from_millis(350) && el < Duration::from_millis(1000), "fr_inv 400 ms, not 1500: {el:?}");
+    assert!(el >= Duration::from_millis(350) && el < Duration::from_millis(1300), "fr_inv 400 ms, not 1500: {el:?}");
     answer(&env.uas, env.proxy, &c, 200, "OK", "a");
     let r = recv_match(&env.uac, Duration::from_secs(2), |m| code(m) >= 200).expect("408");
     assert_eq!(code(&r), 408);
