@@ -14,7 +14,12 @@
 //!   listen address is replaced, for Via/Record-Route, by the local address
 //!   the kernel would use to reach the destination.
 //! - **Via** we add: `SIP/2.0/<PROTO> <ip>:<port>;branch=<branch>` — no
-//!   `rport` request (as Kamailio by default).
+//!   `rport` request (as Kamailio by default; `add_local_rport()` or the
+//!   `add_local_rport` global add one). The sender's Via gets `received`
+//!   when its sent-by is not the source address, and `received` plus
+//!   `rport=<source port>` when it asked for `rport` or the script called
+//!   `force_rport()` (RFC 3261 §18.2.1, RFC 3581) — so replies forwarded
+//!   by Via find their way back through NAT.
 //! - **Record-Route**: written at send time by
 //!   [`crate::modules::rr::render_record_route`] (double RR when the sockets differ).
 //! - **Stateless request branch**: `z9hG4bKsl` + a hash of the incoming top
@@ -211,7 +216,14 @@ pub fn build_request(
     if msg.ruri_str() != Some(ruri) {
         m.set_ruri(ruri).map_err(|e| format!("bad R-URI '{ruri}': {e}"))?;
     }
-    let via = via_value(proto, local, branch);
+    if let Some(stamped) = stamped_top_via(msg, info) {
+        m.remove_top_via();
+        m.push_via(&stamped).map_err(|e| format!("cannot stamp the top Via: {e}"))?;
+    }
+    let mut via = via_value(proto, local, branch);
+    if msg.sending.add_local_rport {
+        via.push_str(";rport");
+    }
     m.push_via(&via).map_err(|e| format!("cannot add Via: {e}"))?;
     if let Some(rr) = rr {
         let hdrs = crate::modules::rr::render_record_route(rr, incoming_socket(info), (proto, local));
@@ -222,6 +234,22 @@ pub fn build_request(
     let mut dest = Destination::to(proto, addr);
     dest.local = forced;
     Ok(Outgoing { dest, bytes: m.serialize(), via })
+}
+
+/// The sender's Via of a received request with `received` / `rport=`
+/// filled in, when RFC 3261 §18.2.1 / RFC 3581 (or `force_rport`) ask for
+/// them; `None` when it stays as it is, or for a request we generated.
+fn stamped_top_via(msg: &SipMessage, info: &ReceiveInfo) -> Option<String> {
+    if info.src == info.local {
+        return None;
+    }
+    let v = msg.top_via().ok()?;
+    if !sip::via_needs_stamp(&v, info.src, msg.sending.force_rport) {
+        return None;
+    }
+    let mut s = String::with_capacity(96);
+    sip::stamp_via(&v, info.src, msg.sending.force_rport, &mut s);
+    Some(s)
 }
 
 /// The branch a stateless forward uses (see the module docs).

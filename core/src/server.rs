@@ -68,6 +68,7 @@ impl Server {
             modcfg: crate::modules::ModCfg::from_config(config),
             onsend: OnceLock::new(),
             onsend_reply: g.onsend_route_reply,
+            send_defaults: sip::SendFlags { force_rport: g.force_rport, add_local_rport: g.add_local_rport, reply_no_connect: false },
         });
         shared.tm.start(Arc::downgrade(&shared));
         let tcfg = TransportConfig {
@@ -317,14 +318,14 @@ pub fn with_vars<R>(f: impl FnOnce(&mut Vars) -> R) -> R {
 impl CoreHandler {
     /// Answer a message that could not be parsed, if its Via allows it.
     fn reject_malformed(&self, raw: &[u8], info: &ReceiveInfo, reason: &str, tx: &Transports) {
-        let opts = reply_options(&self.shared, info);
+        let opts = reply_options(&self.shared, info, self.shared.send_defaults);
         match sip::build_reply_from_raw(raw, 400, reason, &opts) {
             Some((reply, via)) => {
                 tracing::warn!(
                     "bad message from {}:{} ({} bytes): {reason}; answering 400",
                     info.proto, info.src, raw.len()
                 );
-                send_reply(tx, info, &via, reply);
+                send_reply(tx, info, &via, self.shared.send_defaults, reply);
             }
             None => tracing::warn!(
                 "bad message from {}:{} ({} bytes): {reason}; dropped (no reply possible)",
@@ -333,7 +334,8 @@ impl CoreHandler {
         }
     }
 
-    fn handle_request(&self, msg: SipMessage, info: &ReceiveInfo) {
+    fn handle_request(&self, mut msg: SipMessage, info: &ReceiveInfo) {
+        msg.sending = self.shared.send_defaults;
         if self.shared.engine.is_none() {
             return no_routing_logic(&self.shared, &msg, info);
         }
@@ -429,10 +431,11 @@ fn branch_key(msg: &SipMessage) -> u64 {
 
 /// Local replies get `received`/`rport` on the top Via and a To-tag
 /// derived from the request, so retransmissions get the same tag.
-pub fn reply_options(shared: &Shared, info: &ReceiveInfo) -> ReplyOptions {
+pub fn reply_options(shared: &Shared, info: &ReceiveInfo, sending: sip::SendFlags) -> ReplyOptions {
     ReplyOptions {
         server_header: shared.server_header.clone(),
         received: Some(info.src),
+        force_rport: sending.force_rport,
         ..ReplyOptions::default()
     }
 }
@@ -461,11 +464,11 @@ pub fn send_stateless_reply_with(
     if msg.method() == Some(&Method::Ack) {
         return false;
     }
-    let mut opts = reply_options(shared, info);
+    let mut opts = reply_options(shared, info, msg.sending);
     opts.extra_headers = extra_headers;
     let reply = sip::build_reply(msg, code, reason, &opts);
     match msg.top_via() {
-        Ok(via) => send_reply(tx, info, &via, reply),
+        Ok(via) => send_reply(tx, info, &via, msg.sending, reply),
         Err(e) => {
             tracing::warn!("request from {}:{}: unusable Via: {e}", info.proto, info.src);
             false
@@ -483,21 +486,23 @@ fn reply_error(shared: &Shared, msg: &SipMessage, info: &ReceiveInfo) {
 
 /// Send a reply where RFC 3261 §18.2.2 / RFC 3581 say: back on the
 /// connection for streams, else to the source address (the `received`
-/// rule) at the source port when `rport` was asked for, else the Via port.
-pub fn reply_destination(info: &ReceiveInfo, via: &sip::Via) -> Destination {
+/// rule) at the source port when `rport` was asked for (or forced), else
+/// the Via port.
+pub fn reply_destination(info: &ReceiveInfo, via: &sip::Via, sending: sip::SendFlags) -> Destination {
     let mut dest = Destination::reply_to(info);
     if !info.proto.is_stream() {
         // Never the Via host itself: the source IP is what `received`
         // says, and replies must not be steered elsewhere by a Via.
-        let (_, port) = via.reply_target(info.src);
+        let port = if sending.force_rport { info.src.port() } else { via.reply_target(info.src).1 };
         dest.addr = SocketAddr::new(info.src.ip(), port);
     }
+    dest.no_connect = sending.reply_no_connect;
     dest
 }
 
 /// Send a reply to [`reply_destination`].
-pub fn send_reply(tx: &Transports, info: &ReceiveInfo, via: &sip::Via, reply: Bytes) -> bool {
-    let dest = reply_destination(info, via);
+pub fn send_reply(tx: &Transports, info: &ReceiveInfo, via: &sip::Via, sending: sip::SendFlags, reply: Bytes) -> bool {
+    let dest = reply_destination(info, via, sending);
     match tx.send(&dest, reply) {
         Ok(()) => true,
         Err(e) => {

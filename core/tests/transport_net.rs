@@ -247,7 +247,7 @@ fn udp_send_picks_socket() {
     let (_, from) = peer.recv_from(&mut buf).unwrap();
     assert_eq!(from, addrs[0]);
     // local given: that socket
-    let d = Destination { proto: Protocol::Udp, addr: to, conn_id: None, local: Some(addrs[1]) };
+    let d = Destination { local: Some(addrs[1]), ..Destination::to(Protocol::Udp, to) };
     env.t.send(&d, Bytes::from_static(b"two")).unwrap();
     let (_, from) = peer.recv_from(&mut buf).unwrap();
     assert_eq!(from, addrs[1]);
@@ -391,7 +391,7 @@ fn tcp_send_reuses_accepted_connection() {
     env.t.send(&Destination::to(Protocol::Tcp, info.src), Bytes::from_static(b"PUSH1\n")).unwrap();
     assert_eq!(read_until(&mut s, b"PUSH1\n"), b"PUSH1\n");
     // by conn id
-    let d = Destination { proto: Protocol::Tcp, addr: info.src, conn_id: info.conn_id, local: None };
+    let d = Destination { conn_id: info.conn_id, ..Destination::to(Protocol::Tcp, info.src) };
     env.t.send(&d, Bytes::from_static(b"PUSH2\n")).unwrap();
     assert_eq!(read_until(&mut s, b"PUSH2\n"), b"PUSH2\n");
     assert_eq!(env.t.connection_count(), 1);

@@ -251,15 +251,15 @@ fn isdsturiset(ctx: &mut RouteCtx<'_>, _: &[Arg<'_>]) -> Ret {
     ctx.dst_uri.is_some().into()
 }
 fn force_rport(ctx: &mut RouteCtx<'_>, _: &[Arg<'_>]) -> Ret {
-    ctx.force_rport = true;
+    ctx.msg.sending.force_rport = true;
     Ret::Int(1)
 }
 fn add_local_rport(ctx: &mut RouteCtx<'_>, _: &[Arg<'_>]) -> Ret {
-    ctx.add_local_rport = true;
+    ctx.msg.sending.add_local_rport = true;
     Ret::Int(1)
 }
 fn set_reply_no_connect(ctx: &mut RouteCtx<'_>, _: &[Arg<'_>]) -> Ret {
-    ctx.reply_no_connect = true;
+    ctx.msg.sending.reply_no_connect = true;
     Ret::Int(1)
 }
 
@@ -605,7 +605,8 @@ mod tests {
             native(ctx, "force_rport", &[]);
             native(ctx, "add_local_rport", &[]);
             native(ctx, "set_reply_no_connect", &[]);
-            assert!(ctx.force_rport && ctx.add_local_rport && ctx.reply_no_connect);
+            let f = ctx.msg.sending;
+            assert!(f.force_rport && f.add_local_rport && f.reply_no_connect);
         });
     }
 

@@ -98,6 +98,9 @@ pub struct Shared {
     pub onsend: OnceLock<bool>,
     /// `onsend_route_reply`: relayed replies go through onsend_route too.
     pub onsend_reply: bool,
+    /// The cfg's `force_rport` / `add_local_rport`: what every request
+    /// starts with (the script may add to it).
+    pub send_defaults: crate::sip::SendFlags,
 }
 
 impl Shared {
@@ -118,6 +121,7 @@ impl Shared {
             modcfg: Default::default(),
             onsend: OnceLock::new(),
             onsend_reply: false,
+            send_defaults: Default::default(),
         }
     }
 
@@ -167,13 +171,6 @@ pub struct RouteCtx<'a> {
     /// `$rc` / `$retcode`: the return code of the last function or route.
     pub last_ret: i32,
     pub stop: Stop,
-    /// `set_reply_no_connect`: replies must not open a new connection.
-    pub reply_no_connect: bool,
-    /// `force_rport()`: act as if the top Via had `rport`.
-    pub force_rport: bool,
-    /// `add_local_rport()`: the Via this proxy adds when forwarding gets
-    /// an empty `rport` parameter (RFC 3581).
-    pub add_local_rport: bool,
     /// Status code of the last reply sent for this request.
     pub last_reply_status: Option<u16>,
     /// `record_route()` was called: the Record-Route header(s) are written
@@ -232,9 +229,6 @@ impl<'a> RouteCtx<'a> {
             vars,
             last_ret: 1,
             stop: Stop::No,
-            reply_no_connect: false,
-            force_rport: false,
-            add_local_rport: false,
             last_reply_status: None,
             record_route: None,
             t_reply_code: None,

@@ -61,6 +61,23 @@ pub(crate) struct HeaderEntry {
     pub line_end: u32,
 }
 
+/// How a request's replies and forwarded copies are sent — set from the
+/// cfg's globals when it arrives and by the script (`force_rport()`,
+/// `add_local_rport()`, `set_reply_no_connect()`). Kamailio keeps these
+/// as flags on the message too, so every path that has the request (local
+/// replies, tm's upstream, forwarding) sees them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SendFlags {
+    /// Treat the top Via as if it asked for `rport` (RFC 3581): replies go
+    /// to the source port, and the Via gets `received`/`rport=` stamped.
+    pub force_rport: bool,
+    /// The Via this proxy adds when forwarding asks for `rport`.
+    pub add_local_rport: bool,
+    /// Replies over a stream transport are not sent when the request's
+    /// connection is gone (no new connection is opened for them).
+    pub reply_no_connect: bool,
+}
+
 /// A parsed SIP message.
 ///
 /// Getters (`via`, `from`, `headers`, ...) always describe the message as
@@ -88,6 +105,8 @@ pub struct SipMessage {
     /// Set when [`SipMessage::validate`] passed: later checks (sanity) need
     /// not parse again what it already proved.
     pub(crate) validated: OnceLock<()>,
+    /// See [`SendFlags`]; kept by `clone` and `reparse`.
+    pub sending: SendFlags,
 }
 
 impl SipMessage {
@@ -116,6 +135,7 @@ impl SipMessage {
             from_addr: OnceLock::new(),
             to_addr: OnceLock::new(),
             validated: OnceLock::new(),
+            sending: SendFlags::default(),
         }
     }
 
@@ -375,6 +395,8 @@ impl SipMessage {
 
     /// Serializes and parses again, so that getters reflect the edits.
     pub fn reparse(&self) -> Result<SipMessage, ParseError> {
-        super::parser::parse_with_limit(self.serialize(), usize::MAX)
+        let mut m = super::parser::parse_with_limit(self.serialize(), usize::MAX)?;
+        m.sending = self.sending;
+        Ok(m)
     }
 }

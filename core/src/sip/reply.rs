@@ -28,6 +28,8 @@ pub struct ReplyOptions {
     /// sent-by host differs or rport was asked for) and a filled-in `rport`
     /// (RFC 3261 §18.2.1, RFC 3581).
     pub received: Option<SocketAddr>,
+    /// `force_rport()`: stamp `rport` as if the top Via had asked for it.
+    pub force_rport: bool,
 }
 
 /// Replaces CR, LF and NUL so copied bytes can never break framing.
@@ -64,10 +66,19 @@ fn put_derived_tag(out: &mut BytesMut, call_id: &[u8], from_tag: &[u8], branch: 
     out.put_slice(&hex16(h.finish()));
 }
 
-/// The top Via value with received/rport filled in for `src`.
-fn stamp_via(v: &Via<'_>, src: SocketAddr, s: &mut String) {
+/// Does the top Via of a request from `src` need `received`/`rport`
+/// stamped (RFC 3261 §18.2.1: a sent-by other than the source address;
+/// RFC 3581: `rport` asked for — or forced — always)?
+pub(crate) fn via_needs_stamp(v: &Via<'_>, src: SocketAddr, force_rport: bool) -> bool {
+    force_rport || v.has_rport() || parse_ip(v.host()) != Some(src.ip())
+}
+
+/// The top Via value with received/rport filled in for `src` (an `rport`
+/// appended when forced and absent).
+pub(crate) fn stamp_via(v: &Via<'_>, src: SocketAddr, force_rport: bool, s: &mut String) {
     let ip = src.ip();
     let host_is_src = parse_ip(v.host()) == Some(ip);
+    let rport = force_rport || v.has_rport();
     s.push_str(v.protocol());
     s.push('/');
     s.push_str(v.version());
@@ -95,7 +106,11 @@ fn stamp_via(v: &Via<'_>, src: SocketAddr, s: &mut String) {
             s.push_str(val);
         }
     }
-    if !host_is_src || v.has_rport() {
+    if rport && !v.has_rport() {
+        s.push_str(";rport=");
+        push_int(s, src.port());
+    }
+    if !host_is_src || rport {
         s.push_str(";received=");
         push_ip(s, ip);
     }
@@ -169,7 +184,7 @@ fn via_line<'a>(value: &'a str, top: Option<Via<'_>>, opts: &ReplyOptions) -> Co
         return Cow::Borrowed(value.as_bytes());
     };
     let mut s = String::with_capacity(value.len() + 32);
-    stamp_via(&v, src, &mut s);
+    stamp_via(&v, src, opts.force_rport, &mut s);
     if let Some(c) = top_level_comma(value) {
         s.push_str(", ");
         s.push_str(trim_lws(&value[c + 1..]));

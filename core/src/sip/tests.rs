@@ -272,7 +272,7 @@ fn reply_from_parsed_request() {
         to_tag: Some("abc".into()),
         extra_headers: vec![("Warning".into(), "399 sb \"x\"".into())],
         server_header: Some("switchboard".into()),
-        received: None,
+        ..ReplyOptions::default()
     };
     let r = build_reply(&m, 486, "Busy Here", &opts);
     let p = parse(r.clone()).unwrap();
@@ -322,6 +322,23 @@ fn reply_stamps_received_and_rport() {
     assert_eq!(top.received(), Some("192.0.2.1"));
     assert_eq!(top.branch(), Some("z9hG4bK1"));
     assert_eq!(p.via_count(), 2);
+}
+
+#[test]
+fn forced_rport_is_stamped_on_a_via_without_one() {
+    let m = msg("OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1\r\nCSeq: 1 OPTIONS\r\n\r\n");
+    let src: std::net::SocketAddr = "192.0.2.1:9988".parse().unwrap();
+    // same address, no rport: left as it is
+    let opts = ReplyOptions { received: Some(src), ..Default::default() };
+    let top = parse(build_reply(&m, 200, "OK", &opts)).unwrap().header(HeaderName::Via).unwrap().to_string();
+    assert!(!top.contains("rport") && !top.contains("received"), "{top}");
+    // force_rport(): rport= and received, even for the same address (RFC 3581)
+    let opts = ReplyOptions { received: Some(src), force_rport: true, ..Default::default() };
+    let p = parse(build_reply(&m, 200, "OK", &opts)).unwrap();
+    let top = p.top_via().unwrap();
+    assert_eq!(top.rport(), Some(9988));
+    assert_eq!(top.received(), Some("192.0.2.1"));
+    assert_eq!(top.branch(), Some("z9hG4bK1"));
 }
 
 #[test]

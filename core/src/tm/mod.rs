@@ -608,7 +608,7 @@ fn mark_acked(tx: &TxCell) {
 /// Upstream reply destination for a request (RFC 3261 §18.2.2).
 fn upstream_of(msg: &SipMessage, info: &ReceiveInfo) -> Destination {
     match msg.top_via() {
-        Ok(v) => server::reply_destination(info, &v),
+        Ok(v) => server::reply_destination(info, &v, msg.sending),
         Err(_) => Destination::reply_to(info),
     }
 }
@@ -679,7 +679,7 @@ pub fn t_newtran(ctx: &mut RouteCtx<'_>) -> i32 {
     t.ids.insert_new(cell.id, cell.clone());
     ctx.tm.tx = Some(cell.clone());
     if invite && t.cfg.auto_inv_100 {
-        let reply = sip::build_reply(&ctx.msg, 100, &t.cfg.auto_inv_100_reason, &server::reply_options(ctx.shared, &ctx.info));
+        let reply = sip::build_reply(&ctx.msg, 100, &t.cfg.auto_inv_100_reason, &server::reply_options(ctx.shared, &ctx.info, ctx.msg.sending));
         let mut st = cell.st.lock().unwrap();
         st.status = 100;
         st.last_reply = Some(reply.clone());
@@ -807,7 +807,7 @@ fn reply_local(shared: &Shared, tx: &Arc<TxCell>, code: u16, reason: &str, extra
         return false;
     }
     let Some(live) = st.live.as_ref() else { return false };
-    let mut opts = server::reply_options(shared, &live.info);
+    let mut opts = server::reply_options(shared, &live.info, live.req.sending);
     opts.extra_headers = extra.to_vec();
     let reply = sip::build_reply(&live.req, code, reason, &opts);
     st.status = code;
@@ -1155,7 +1155,7 @@ fn relay_cancel(ctx: &mut RouteCtx<'_>, inv: &Arc<TxCell>) -> i32 {
     let shared = ctx.shared;
     let t = tm(shared);
     let Some(key) = server_key(&ctx.msg, "CANCEL") else { return -1 };
-    let reply = sip::build_reply(&ctx.msg, 200, "canceling", &server::reply_options(shared, &ctx.info));
+    let reply = sip::build_reply(&ctx.msg, 200, "canceling", &server::reply_options(shared, &ctx.info, ctx.msg.sending));
     let cell = new_cell(t, key.clone(), false, upstream_of(&ctx.msg, &ctx.info), None);
     if let Some(existing) = t.keys.insert_new(key, cell.clone()) {
         resend_last(shared, &existing);
@@ -1314,7 +1314,7 @@ fn finalize(shared: &Shared, tx: &Arc<TxCell>, vars: &mut Vars) {
             }
             (_, c) => {
                 let c = if c == 503 { 500 } else { c };
-                (c, sip::build_reply(&live.req, c, reason_of(c), &server::reply_options(shared, &live.info)), None)
+                (c, sip::build_reply(&live.req, c, reason_of(c), &server::reply_options(shared, &live.info, live.req.sending)), None)
             }
         };
         st.status = code;

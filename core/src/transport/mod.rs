@@ -54,17 +54,20 @@ pub struct Destination {
     pub conn_id: Option<ConnId>,
     /// Send from this local socket (UDP: the listening socket bound to it).
     pub local: Option<SocketAddr>,
+    /// Stream transports: send only over an open connection, never open
+    /// one (`set_reply_no_connect`).
+    pub no_connect: bool,
 }
 
 impl Destination {
     /// Back to where `info` came from, over the same socket/connection.
     pub fn reply_to(info: &ReceiveInfo) -> Destination {
-        Destination { proto: info.proto, addr: info.src, conn_id: info.conn_id, local: Some(info.local) }
+        Destination { proto: info.proto, addr: info.src, conn_id: info.conn_id, local: Some(info.local), no_connect: false }
     }
 
     /// To `addr` over `proto`, any socket, any connection.
     pub fn to(proto: Protocol, addr: SocketAddr) -> Destination {
-        Destination { proto, addr, conn_id: None, local: None }
+        Destination { proto, addr, conn_id: None, local: None, no_connect: false }
     }
 }
 
@@ -130,6 +133,8 @@ pub enum SendError {
     QueueFull { id: ConnId, addr: SocketAddr },
     #[error("connection to {0} is closed")]
     Closed(SocketAddr),
+    #[error("no open connection to {0}, and this reply may not open one (set_reply_no_connect)")]
+    NoConnection(SocketAddr),
     #[error("transports are shut down")]
     ShutDown,
     #[error("send to {addr} failed: {source}")]

@@ -267,6 +267,9 @@ impl TcpState {
         if let Some(conn) = existing {
             return self.queue(&conn, data);
         }
+        if dest.no_connect {
+            return Err(SendError::NoConnection(dest.addr));
+        }
         // open a new connection in the background
         let Some(t) = t.arc() else { return Err(SendError::ShutDown) };
         if !self.reserve_slot() {
