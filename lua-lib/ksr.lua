@@ -175,6 +175,11 @@ function KSR.isdsturiset() end
 function KSR.isflagset(p1) end
 
 ---@param p1 string
+---@param p2 string
+---@return integer
+function KSR.log(p1, p2) end
+
+---@param p1 string
 ---@return integer
 function KSR.notice(p1) end
 

@@ -113,6 +113,8 @@ def isdsturiset() -> bool:
 def isflagset(p1: int) -> bool:
     """cfg name: isflagset"""
 
+def log(p1: str, p2: str) -> int: ...
+
 def notice(p1: str) -> int: ...
 
 def prefix(p1: str) -> int:

@@ -243,3 +243,18 @@ fn unavailable_engine_is_a_startup_error() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("kamailio.cfg") && err.contains("app_lua"), "{err}");
 }
+
+#[test]
+fn ksr_log_logs_at_the_named_level() {
+    let setup = LuaSetup::new(
+        "function ksr_request_route()\n  KSR.log('warn', 'careful ' .. KSR.pv.get('$rm') .. '\\n')\n  KSR.log('dbg', 'not shown at debug=2')\n  KSR.log('L_ERR', 'by its L_ name')\nend\n",
+    );
+    let mut sb = setup.start();
+    let peer = UdpPeer::new();
+    send_options(&sb, &peer, "log1");
+    let line = sb.wait_log("careful OPTIONS", T);
+    assert!(line.contains("WARN"), "{line}");
+    let line = sb.wait_log("by its L_ name", T);
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(!sb.logs().iter().any(|l| l.contains("not shown")), "{:#?}", sb.logs());
+}

@@ -24,6 +24,14 @@ log_fn!(log_info, info);
 log_fn!(log_warn, warn);
 log_fn!(log_err, error);
 
+/// `KSR.log(level, text)`: level by name ("dbg", "info", "warn", "err",
+/// "crit", also `L_`-prefixed) or number; an unknown one logs at error.
+fn log_level(_ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
+    let level = super::xlog::parse_level(a[0].str()).unwrap_or(super::xlog::L_ERR);
+    super::xlog::script_log(level, a[1].str());
+    Ret::Int(1)
+}
+
 fn setflag(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
     ctx.set_flag(a[0].int() as u32).into()
 }
@@ -458,6 +466,7 @@ pub static EXPORTS: &[Export] = &[
     export!("", "warn", [], [Str], log_warn),
     export!("", "err", [], [Str], log_err),
     export!("", "crit", [], [Str], log_err),
+    export!("", "log", [], [Str, Str], log_level),
     export!("", "setflag", ["setflag"], [Int], setflag),
     export!("", "resetflag", ["resetflag"], [Int], resetflag),
     export!("", "isflagset", ["isflagset"], [Int], isflagset, ret = RetKind::Bool),
