@@ -325,6 +325,14 @@ impl Pv {
                 | Kind::RHost
                 | Kind::RPort
                 | Kind::Du
+                | Kind::Fu
+                | Kind::FUser
+                | Kind::FHost
+                | Kind::Fn
+                | Kind::Tu
+                | Kind::TUser
+                | Kind::THost
+                | Kind::Tn
                 | Kind::Fs
                 | Kind::Br
                 | Kind::Var(_)
@@ -605,6 +613,23 @@ fn set(pv: &Pv, ctx: &mut RouteCtx<'_>, v: Value) -> Result<(), String> {
                 Ok(())
             } else {
                 bad("this port")
+            }
+        }
+        Kind::Fu | Kind::FUser | Kind::FHost | Kind::Fn | Kind::Tu | Kind::TUser | Kind::THost | Kind::Tn => {
+            use uri::AddrPart;
+            let which = if matches!(pv.kind, Kind::Fu | Kind::FUser | Kind::FHost | Kind::Fn) { HeaderName::From } else { HeaderName::To };
+            let text = value_str(&v).filter(|t| !t.is_empty());
+            let part = match (&pv.kind, text) {
+                (Kind::Fu | Kind::Tu, Some(u)) => AddrPart::Uri(u),
+                (Kind::FUser | Kind::TUser, u) => AddrPart::User(u),
+                (Kind::FHost | Kind::THost, Some(h)) => AddrPart::Host(h),
+                (Kind::Fn | Kind::Tn, d) => AddrPart::Display(d),
+                _ => return bad("an empty value"),
+            };
+            if uri::rewrite_addr(ctx, which, part) {
+                Ok(())
+            } else {
+                bad("this value")
             }
         }
         Kind::Du => {

@@ -154,6 +154,31 @@ fn write_ruri_family() {
 }
 
 #[test]
+fn write_from_to_family() {
+    with_ctx(INVITE, |ctx| {
+        st(ctx, "$fU", sv("carol")).unwrap();
+        st(ctx, "$fd", sv("chicago.example.com")).unwrap();
+        st(ctx, "$fn", sv("Carol \"C\"")).unwrap();
+        // reads keep the header as received, as Kamailio's
+        assert_eq!(g(ctx, "$fu"), sv("sip:alice@atlanta.example.com"));
+        let out = String::from_utf8(ctx.msg.serialize().to_vec()).unwrap();
+        let from = out.lines().find(|l| l.starts_with("f:")).unwrap();
+        assert_eq!(from, "f: \"Carol \\\"C\\\"\" <sip:carol@chicago.example.com>;tag=1928301774", "{out}");
+        st(ctx, "$tu", sv("sip:dave@example.org;user=phone")).unwrap();
+        st(ctx, "$tn", Value::Null).unwrap();
+        st(ctx, "$tU", Value::Null).unwrap();
+        let out = String::from_utf8(ctx.msg.serialize().to_vec()).unwrap();
+        assert!(out.contains("\nTo: <sip:example.org;user=phone>\r\n"), "{out}");
+        assert!(st(ctx, "$fu", sv("not a uri")).is_err());
+        assert!(st(ctx, "$td", Value::Null).is_err());
+        // the tag is kept through every rewrite
+        let p = crate::sip::parse(ctx.msg.serialize()).unwrap();
+        assert_eq!(p.from_tag(), Some("1928301774"));
+        assert_eq!(p.to_tag(), None);
+    });
+}
+
+#[test]
 fn write_du_fs_br_flags() {
     with_ctx(INVITE, |ctx| {
         st(ctx, "$du", sv("sip:10.0.0.9:5080;transport=tcp")).unwrap();

@@ -94,6 +94,81 @@ pub fn set_ruri(ctx: &mut crate::route::RouteCtx<'_>, uri: &str) -> bool {
     true
 }
 
+/// What an assignment to `$fu $fU $fd $fn` / `$tu $tU $td $tn` changes.
+pub enum AddrPart {
+    Uri(String),
+    /// `None`: no user part.
+    User(Option<String>),
+    Host(String),
+    /// `None`: no display name.
+    Display(Option<String>),
+}
+
+/// Rewrite one part of the From or To header (`which`) in place — its tag
+/// and other parameters kept, the header where it was. As in Kamailio, the
+/// variables keep reading the header as received; the change goes out with
+/// the message. False when the header is missing or the result is no URI.
+pub fn rewrite_addr(ctx: &mut crate::route::RouteCtx<'_>, which: crate::sip::HeaderName, part: AddrPart) -> bool {
+    use crate::sip::NameAddr;
+    let Some(current) = ctx.msg.edited_header(which).map(str::to_string) else {
+        return false;
+    };
+    let Ok(na) = NameAddr::parse(&current) else {
+        return false;
+    };
+    let mut uri = na.uri().as_str().to_string();
+    let mut display = na.display_name_raw().map(str::to_string);
+    match part {
+        AddrPart::Uri(u) => uri = u.trim().to_string(),
+        AddrPart::User(user) => {
+            let Some(mut p) = UriParts::parse(&uri) else { return false };
+            if user.is_none() {
+                p.password = None;
+            }
+            p.user = user;
+            uri = p.to_string();
+        }
+        AddrPart::Host(host) => {
+            let Some(mut p) = UriParts::parse(&uri) else { return false };
+            p.host = host;
+            uri = p.to_string();
+        }
+        AddrPart::Display(d) => display = d.filter(|d| !d.is_empty()).map(|d| quoted(&d)),
+    }
+    if Uri::parse(&uri).is_err() {
+        return false;
+    }
+    let mut value = String::with_capacity(current.len() + 16);
+    if let Some(d) = display {
+        value.push_str(&d);
+        value.push(' ');
+    }
+    value.push('<');
+    value.push_str(&uri);
+    value.push('>');
+    value.push_str(na.params_raw());
+    let name = if which == crate::sip::HeaderName::From { "From" } else { "To" };
+    ctx.msg.set_header(name, &value).is_ok()
+}
+
+/// A display name as a quoted string (kept as it is when already quoted).
+fn quoted(d: &str) -> String {
+    let d = d.trim();
+    if d.len() >= 2 && d.starts_with('"') && d.ends_with('"') {
+        return d.to_string();
+    }
+    let mut s = String::with_capacity(d.len() + 2);
+    s.push('"');
+    for c in d.chars() {
+        if c == '"' || c == '\\' {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('"');
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
