@@ -14,7 +14,7 @@ use switchboard_core::transport::{Protocol, ReceiveInfo};
 /// modparams) to a temporary directory and set app_perl up (once per
 /// process). Returns the directory.
 pub fn setup_app_perl(script: &str, extra: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("sb-perl-test-{}", std::process::id()));
+    let dir = setup_app_perl_dir();
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("t.pl"), script).unwrap();
     std::fs::write(
@@ -28,6 +28,11 @@ pub fn setup_app_perl(script: &str, extra: &str) -> std::path::PathBuf {
     let config = cfg::load(&dir.join("k.cfg"), &LoadOptions::default()).unwrap();
     crate::setup(&config).unwrap_or_else(|e| panic!("{e}"));
     dir
+}
+
+/// The directory [`setup_app_perl`] writes to (the script is `t.pl`).
+pub fn setup_app_perl_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("sb-perl-test-{}", std::process::id()))
 }
 
 /// A routing context over `msg` (CRLF text) as route type `rt` (None:
@@ -67,4 +72,47 @@ pub fn avp(ctx: &RouteCtx<'_>, name: &str) -> String {
         Some(Value::Int(i)) => i.to_string(),
         _ => "<none>".into(),
     }
+}
+
+/// Run `f` with this thread's log events captured; returns `f`'s result
+/// and the events as "LEVEL target: message" lines.
+pub fn capture_log<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let out = tracing::subscriber::with_default(Capture { lines: lines.clone() }, f);
+    let lines = lines.lock().unwrap().clone();
+    (out, lines)
+}
+
+/// A minimal subscriber: keeps each event's level, target and message.
+struct Capture {
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+struct Message(String);
+
+impl tracing::field::Visit for Message {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
+}
+
+impl tracing::Subscriber for Capture {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut m = Message(String::new());
+        event.record(&mut m);
+        let meta = event.metadata();
+        self.lines.lock().unwrap().push(format!("{} {}: {}", meta.level(), meta.target(), m.0));
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
 }
