@@ -75,18 +75,29 @@ pub fn avp(ctx: &RouteCtx<'_>, name: &str) -> String {
 }
 
 /// Run `f` with this thread's log events captured; returns `f`'s result
-/// and the events as "LEVEL target: message" lines.
+/// and the events as "LEVEL target: message" lines. The capturing
+/// subscriber is the process's global one (installed on first use: a
+/// per-thread `with_default` loses events when tests run in parallel, as
+/// tracing caches each callsite's interest across threads); it keeps only
+/// the events of threads inside `capture_log`.
 pub fn capture_log<T>(f: impl FnOnce() -> T) -> (T, Vec<String>) {
-    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let out = tracing::subscriber::with_default(Capture { lines: lines.clone() }, f);
-    let lines = lines.lock().unwrap().clone();
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(Capture);
+    });
+    CAPTURED.with(|c| *c.borrow_mut() = Some(Vec::new()));
+    let out = f();
+    let lines = CAPTURED.with(|c| c.borrow_mut().take()).unwrap_or_default();
     (out, lines)
 }
 
-/// A minimal subscriber: keeps each event's level, target and message.
-struct Capture {
-    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+thread_local! {
+    static CAPTURED: std::cell::RefCell<Option<Vec<String>>> = const { std::cell::RefCell::new(None) };
 }
+
+/// A minimal subscriber: keeps each event's level, target and message
+/// for the thread's [`capture_log`].
+struct Capture;
 
 struct Message(String);
 
@@ -111,7 +122,11 @@ impl tracing::Subscriber for Capture {
         let mut m = Message(String::new());
         event.record(&mut m);
         let meta = event.metadata();
-        self.lines.lock().unwrap().push(format!("{} {}: {}", meta.level(), meta.target(), m.0));
+        CAPTURED.with(|c| {
+            if let Some(v) = c.borrow_mut().as_mut() {
+                v.push(format!("{} {}: {}", meta.level(), meta.target(), m.0));
+            }
+        });
     }
     fn enter(&self, _: &tracing::span::Id) {}
     fn exit(&self, _: &tracing::span::Id) {}
