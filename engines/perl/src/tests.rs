@@ -112,6 +112,19 @@ sub exits { exit(1); }
 sub returns_undef { return undef; }
 sub posix { put('floor', floor(7.9)); return 1; }
 sub simple { put('simple_args', join('|', map { ref($_) || $_ } @_)); return 4; }
+sub three_params {
+    my $m = shift;
+    # save(table, flags, uri): 2 = no reply; the AoR is the third parameter.
+    put('save3', $m->moduleFunction('save', 'location', 2, 'sip:carol@example.net'));
+    put('reg_carol', $m->moduleFunction('registered', 'location', 'sip:carol@example.net'));
+    put('reg_to', $m->moduleFunction('registered', 'location', 'sip:alice@example.org'));
+    # unregister(table, uri, ruid) through AUTOLOAD: an unknown ruid removes nothing.
+    put('unreg3', $m->unregister('location', 'sip:carol@example.net', 'no-such-ruid'));
+    put('reg_after3', $m->registered('location', 'sip:carol@example.net'));
+    put('unreg2', $m->unregister('location', 'sip:carol@example.net'));
+    put('reg_after2', $m->registered('location', 'sip:carol@example.net'));
+    return 1;
+}
 sub evals {
     my $r = 0;
     eval { die "alarm\n" };
@@ -134,7 +147,8 @@ static SETUP: Once = Once::new();
 
 fn setup() {
     SETUP.call_once(|| {
-        crate::testkit::setup_app_perl(SCRIPT, "");
+        // usrloc/registrar: exports with three parameters for moduleFunction.
+        crate::testkit::setup_app_perl(SCRIPT, "loadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"");
     });
 }
 
@@ -148,6 +162,16 @@ Call-ID: a84b4c76e66710\r\n\
 CSeq: 314159 INVITE\r\n\
 Content-Type: text/plain\r\n\
 Content-Length: 5\r\n\r\nhello";
+
+const REGISTER: &str = "REGISTER sip:example.org SIP/2.0\r\n\
+Via: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bKreg1;rport\r\n\
+Max-Forwards: 70\r\n\
+To: <sip:alice@example.org>\r\n\
+From: <sip:alice@example.org>;tag=r1\r\n\
+Call-ID: reg1@192.0.2.7\r\n\
+CSeq: 1 REGISTER\r\n\
+Contact: <sip:alice@192.0.2.7:5099>;expires=600\r\n\
+Content-Length: 0\r\n\r\n";
 
 const REPLY: &str = "SIP/2.0 486 Busy Here\r\n\
 Via: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bK776asdhds\r\n\
@@ -219,6 +243,20 @@ fn message_methods_on_a_reply() {
     for m in ["getRURI", "getMethod", "getParsedRURI", "rewrite_ruri"] {
         assert_eq!(errors_naming(&log, m).len(), 1, "{m}: {log:?}");
     }
+}
+
+#[test]
+fn module_function_with_three_parameters() {
+    exec("perl_exec", &["three_params"], REGISTER, |code, ctx| {
+        assert_eq!(code, 1);
+        assert_eq!(avp(ctx, "save3"), "1");
+        assert_eq!(avp(ctx, "reg_carol"), "1", "saved under the AoR given as the third parameter");
+        assert_eq!(avp(ctx, "reg_to"), "-1", "not under the To URI");
+        assert_eq!(avp(ctx, "unreg3"), "-1", "the ruid (third parameter) matched no binding");
+        assert_eq!(avp(ctx, "reg_after3"), "1");
+        assert_eq!(avp(ctx, "unreg2"), "1");
+        assert_eq!(avp(ctx, "reg_after2"), "-1");
+    });
 }
 
 #[test]
