@@ -117,17 +117,19 @@ const SUBS: &[(&str, SubFn)] = &[
     }),
     ("Kamailio::Message::getType", |a, _| msg(a, |c| Ok(Out::Int(if c.msg.is_request() { 1 } else { 2 })))),
     ("Kamailio::Message::getStatus", |a, _| {
-        msg(a, |c| c.msg.status().map(|s| Out::Int(i64::from(s))).ok_or_else(|| "getStatus: only valid for a reply".into()))
+        msg(a, |c| Ok(c.msg.status().map_or_else(|| wrong_type("getStatus", "a reply"), |s| Out::Int(i64::from(s)))))
     }),
     ("Kamailio::Message::getReason", |a, _| {
-        msg(a, |c| c.msg.reason().map(|s| Out::Str(s.to_string())).ok_or_else(|| "getReason: only valid for a reply".into()))
+        msg(a, |c| Ok(c.msg.reason().map_or_else(|| wrong_type("getReason", "a reply"), |s| Out::Str(s.to_string()))))
     }),
     ("Kamailio::Message::getVersion", |a, _| msg(a, |c| Ok(Out::Str(c.msg.version().to_string())))),
     ("Kamailio::Message::getRURI", |a, _| {
-        msg(a, |c| request(c, "getRURI").map(|_| Out::Str(c.ruri().to_string())))
+        msg(a, |c| Ok(if c.msg.is_request() { Out::Str(c.ruri().to_string()) } else { wrong_type("getRURI", "a request") }))
     }),
     ("Kamailio::Message::getMethod", |a, _| {
-        msg(a, |c| request(c, "getMethod").map(|_| Out::Str(c.msg.method_str().unwrap_or("").to_string())))
+        msg(a, |c| {
+            Ok(if c.msg.is_request() { Out::Str(c.msg.method_str().unwrap_or("").to_string()) } else { wrong_type("getMethod", "a request") })
+        })
     }),
     ("Kamailio::Message::getFullHeader", |a, _| msg(a, |c| Ok(Out::Str(full_header(c))))),
     ("Kamailio::Message::getBody", |a, _| msg(a, |c| Ok(Out::Str(String::from_utf8_lossy(c.msg.body()).into_owned())))),
@@ -151,9 +153,16 @@ const SUBS: &[(&str, SubFn)] = &[
     ("Kamailio::Message::log", |a, _| log(a.get(1..).unwrap_or(&[]))),
     ("Kamailio::Message::rewrite_ruri", |a, _| {
         let uri = a.get(1).map(Arg2::text).ok_or("rewrite_ruri: the new URI is missing")?;
+        // As Kamailio: 0 when rewritten, -1 (logged) when not.
         msg(a, |c| {
-            request(c, "rewrite_ruri")?;
-            module_function(c, "rewriteuri", &[Arg2::Str(uri.into())])
+            if !c.msg.is_request() {
+                tracing::error!(target: "script", "Kamailio::Message::rewrite_ruri: only valid for a request, not for a reply");
+                return Ok(Out::Int(-1));
+            }
+            Ok(Out::Int(match module_function(c, "rewriteuri", &[Arg2::Str(uri.into())])? {
+                Out::Int(code) if code > 0 => 0,
+                _ => -1,
+            }))
         })
     }),
     ("Kamailio::Message::setFlag", |a, _| flag(a, "setflag")),
@@ -175,10 +184,17 @@ const SUBS: &[(&str, SubFn)] = &[
     }),
     ("Kamailio::Message::getParsedRURI", |a, _| {
         msg(a, |c| {
-            request(c, "getParsedRURI")?;
+            if !c.msg.is_request() {
+                return Ok(wrong_type("getParsedRURI", "a request"));
+            }
             let u = c.ruri().to_string();
-            Uri::parse(&u).map_err(|e| format!("getParsedRURI: {e}"))?;
-            Ok(Out::Uri(u))
+            Ok(match Uri::parse(&u) {
+                Ok(_) => Out::Uri(u),
+                Err(e) => {
+                    tracing::error!(target: "script", "Kamailio::Message::getParsedRURI: cannot parse the request URI '{u}': {e}");
+                    Out::Undef
+                }
+            })
         })
     }),
     ("Kamailio::URI::user", |a, _| uri(a, |u| opt(u.user()))),
@@ -201,22 +217,32 @@ const SUBS: &[(&str, SubFn)] = &[
     ("Kamailio::URI::method_val", |a, _| uri(a, |u| param_val(u, "method"))),
     ("Kamailio::URI::lr_val", |a, _| uri(a, |u| param_val(u, "lr"))),
     ("Kamailio::URI::r2_val", |a, _| uri(a, |u| param_val(u, "r2"))),
+    // Kamailio's return codes: add gives 0 when added, 0 (and adds
+    // nothing) for an undef name or value, -1 for a name or value that is
+    // neither a string nor a number; destroy gives 1 when it removed an
+    // AVP, 0 otherwise.
     ("Kamailio::AVP::add", |a, _| {
-        let (name, val) = (avp_name(a.first())?, avp_value(a.get(1))?);
+        if matches!(a.first(), None | Some(Arg2::Undef)) || matches!(a.get(1), None | Some(Arg2::Undef)) {
+            return Ok(Out::Int(0));
+        }
+        let (Some(name), Some(val)) = (avp_name(a.first()), avp_value(a.get(1))) else {
+            tracing::error!(target: "script", "Kamailio::AVP::add: the name and the value must be strings or numbers");
+            return Ok(Out::Int(-1));
+        };
         in_route("Kamailio::AVP::add", |c| {
             c.avps.push(&name, val);
-            Ok(Out::Int(1))
+            Ok(Out::Int(0))
         })
     }),
     ("Kamailio::AVP::get", |a, _| {
-        let name = avp_name(a.first())?;
+        let Some(name) = avp_name(a.first()) else { return Ok(Out::Undef) };
         in_route("Kamailio::AVP::get", |c| Ok(avp_get(&c.avps, &name)))
     }),
     ("Kamailio::AVP::destroy", |a, _| {
-        let name = avp_name(a.first())?;
+        let Some(name) = avp_name(a.first()) else { return Ok(Out::Int(0)) };
         in_route("Kamailio::AVP::destroy", |c| {
             // The newest value goes, as Kamailio destroys the first AVP found.
-            Ok(Out::Int(if c.avps.pop(&name).is_some() { 1 } else { -1 }))
+            Ok(Out::Int(i64::from(c.avps.pop(&name).is_some())))
         })
     }),
 ];
@@ -309,20 +335,21 @@ fn msg(a: &[Arg2<'_>], f: impl FnOnce(&mut RouteCtx<'_>) -> R) -> R {
     in_route("Kamailio::Message", f)
 }
 
-fn request(c: &RouteCtx<'_>, what: &str) -> Result<(), String> {
-    if c.msg.is_request() {
-        Ok(())
-    } else {
-        Err(format!("{what}: only valid for a request"))
-    }
+/// A method called on the wrong kind of message (getStatus on a request,
+/// getRURI on a reply): as Kamailio, an error in the log and undef, not
+/// a die.
+fn wrong_type(method: &str, valid_for: &str) -> Out {
+    tracing::error!(target: "script", "Kamailio::Message::{method}: only valid for {valid_for}");
+    Out::Undef
 }
 
+/// getFullHeader: the start line and the headers as received, up to and
+/// including the line end of the last header (not the empty line).
 fn full_header(c: &RouteCtx<'_>) -> String {
     let raw = c.msg.raw();
-    let text = String::from_utf8_lossy(&raw);
-    let head = text.split("\r\n\r\n").next().unwrap_or("");
-    // Without the start line.
-    head.split_once("\r\n").map(|(_, h)| format!("{h}\r\n")).unwrap_or_default()
+    let head = &raw[..raw.len() - c.msg.body().len()];
+    let head = head.strip_suffix(b"\r\n").or_else(|| head.strip_suffix(b"\n")).unwrap_or(head);
+    String::from_utf8_lossy(head).into_owned()
 }
 
 fn log(a: &[Arg2<'_>]) -> R {
@@ -409,19 +436,21 @@ fn param_val(u: &Uri<'_>, name: &str) -> Out {
 
 /// AVP names: a Perl number names an integer AVP (`i:10`), a string a
 /// string AVP, as app_perl distinguishes them.
-fn avp_name(a: Option<&Arg2<'_>>) -> Result<String, String> {
+/// None: not a usable name (undef, empty, a reference).
+fn avp_name(a: Option<&Arg2<'_>>) -> Option<String> {
     match a {
-        Some(Arg2::Int(i)) => Ok(format!("i:{i}")),
-        Some(Arg2::Str(s)) if !s.is_empty() => Ok(s.to_string()),
-        _ => Err("Kamailio::AVP: the AVP name is missing".into()),
+        Some(Arg2::Int(i)) => Some(format!("i:{i}")),
+        Some(Arg2::Str(s)) if !s.is_empty() => Some(s.to_string()),
+        _ => None,
     }
 }
 
-fn avp_value(a: Option<&Arg2<'_>>) -> Result<Value, String> {
+/// None: neither a number nor a string.
+fn avp_value(a: Option<&Arg2<'_>>) -> Option<Value> {
     match a {
-        Some(Arg2::Int(i)) => Ok(Value::Int(*i)),
-        Some(Arg2::Str(s)) => Ok(Value::Str(s.to_string())),
-        _ => Err("Kamailio::AVP::add(name, value): the value is missing".into()),
+        Some(Arg2::Int(i)) => Some(Value::Int(*i)),
+        Some(Arg2::Str(s)) => Some(Value::Str(s.to_string())),
+        _ => None,
     }
 }
 

@@ -36,12 +36,37 @@ pub enum Outcome {
 /// cannot end the server.
 const PRELUDE: &str = r#"
 package Switchboard::Perl;
-$SIG{__WARN__} = sub { Switchboard::Perl::warn(join('', @_)) };
+# A warning ending in "\n" carries no place (Perl adds none): add where
+# it was raised, so the log always says which line of the script warned.
+$SIG{__WARN__} = sub {
+    my $w = join('', @_);
+    if ($w !~ / at \S+ line \d+/) {
+        my (undef, $file, $line) = caller;
+        chomp $w;
+        $w .= " at $file line $line.\n";
+    }
+    Switchboard::Perl::warn($w);
+};
+# True when the die being handled happens inside an eval of the script
+# (eval BLOCK or eval STRING), not only inside the eval every call from
+# switchboard runs in (the outermost one; `do FILE` and `require` frames
+# are evals too but do not catch).
+sub in_script_eval {
+    my $evals = 0;
+    for (my $i = 1; my @c = caller($i); $i++) {
+        $evals++ if $c[3] eq '(eval)' && !$c[7];
+    }
+    return $evals > 1;
+}
 # A die message ending in "\n" carries no place: add where it was raised,
-# so the log always says which line of the script failed.
+# so the log always says which line of the script failed. Only for a die
+# that ends the call: inside the script's own eval, $@ must be exactly
+# what was given to die ($^S is always true here, as every call runs in
+# an eval, hence the frame count).
 $SIG{__DIE__} = sub {
     my $e = shift;
-    die $e if ref $e || $e =~ /^__switchboard_exit__/ || $e =~ / at \S+ line \d+/;
+    return if ref $e || $e =~ /^__switchboard_exit__/ || $e =~ / at \S+ line \d+/;
+    return if !defined $^S || ($^S && in_script_eval());
     my (undef, $file, $line) = caller;
     chomp $e;
     die "$e (at $file line $line)\n";

@@ -21,7 +21,9 @@
 //!   call builds a fresh one and loads the script again (from disk).
 //!   Calls are never interrupted: a reset happens between two of them.
 //! - `die` / syntax errors: logged with Perl's message (file and line);
-//!   the call returns -1. `warn` goes to the log. `exit()` is disabled.
+//!   the call returns -1. A die caught by the script's own `eval` keeps
+//!   its message untouched. `warn` goes to the log, always with the
+//!   script's file and line. `exit()` is disabled.
 //!
 //! - RPC (jsonrpcs): [`setup`] registers `app_perl.set_reset_cycles <int>`
 //!   and `app_perl.get_reset_cycles`, which call [`set_reset_cycles`] /

@@ -32,8 +32,9 @@ sub request_methods {
     put('full', $m->getFullHeader());
     put('body', $m->getBody());
     put('message', $m->getMessage());
-    eval { $m->getStatus() };
-    put('status_err', $@);
+    # The wrong message type: logged, undef, no die.
+    put('status', $m->getStatus());
+    put('reason', $m->getReason());
     put('pv', $m->pseudoVar('$rU at $rd'));
     put('missing', scalar($m->getHeader('X-None')));
     return 1;
@@ -44,8 +45,11 @@ sub reply_methods {
     put('type', $m->getType());
     put('status', $m->getStatus());
     put('reason', $m->getReason());
-    eval { $m->getRURI() };
-    put('ruri_err', $@);
+    # The wrong message type: logged, undef (-1 for rewrite_ruri), no die.
+    put('ruri', $m->getRURI());
+    put('method', $m->getMethod());
+    put('parsed', $m->getParsedRURI());
+    put('rewrite', $m->rewrite_ruri('sip:x@example.com'));
     return 2;
 }
 
@@ -61,12 +65,20 @@ sub uri_methods {
 }
 
 sub avps {
-    Kamailio::AVP::add(10, 10);
-    Kamailio::AVP::add("10", "ten");
+    put('add_int', Kamailio::AVP::add(10, 10));
+    put('add_str', Kamailio::AVP::add("10", "ten"));
+    put('add_undef_name', Kamailio::AVP::add(undef, "v"));
+    put('add_undef_val', Kamailio::AVP::add("u", undef));
+    put('add_ref_name', Kamailio::AVP::add([1], "v"));
+    put('add_ref_val', Kamailio::AVP::add("r", {}));
+    put('u_after', Kamailio::AVP::get("u"));
+    put('r_after', Kamailio::AVP::get("r"));
     put('int_avp', Kamailio::AVP::get(10));
     put('str_avp', Kamailio::AVP::get("10"));
     put('destroyed', Kamailio::AVP::destroy(10));
     put('after', Kamailio::AVP::get(10));
+    put('destroyed_none', Kamailio::AVP::destroy(10));
+    put('destroyed_undef', Kamailio::AVP::destroy(undef));
     return 1;
 }
 
@@ -87,7 +99,7 @@ sub functions {
     put('autoload_no', $m->is_method('BYE'));
     eval { $m->no_such_function('x') };
     put('unknown_err', $@);
-    $m->rewrite_ruri('sip:carol@example.net');
+    put('rewrite', $m->rewrite_ruri('sip:carol@example.net'));
     $m->append_branch('sip:dave@example.org', '0.5');
     $m->append_branch();
     log(2, "functions done\n");
@@ -100,6 +112,33 @@ sub exits { exit(1); }
 sub returns_undef { return undef; }
 sub posix { put('floor', floor(7.9)); return 1; }
 sub simple { put('simple_args', join('|', map { ref($_) || $_ } @_)); return 4; }
+sub three_params {
+    my $m = shift;
+    # save(table, flags, uri): 2 = no reply; the AoR is the third parameter.
+    put('save3', $m->moduleFunction('save', 'location', 2, 'sip:carol@example.net'));
+    put('reg_carol', $m->moduleFunction('registered', 'location', 'sip:carol@example.net'));
+    put('reg_to', $m->moduleFunction('registered', 'location', 'sip:alice@example.org'));
+    # unregister(table, uri, ruid) through AUTOLOAD: an unknown ruid removes nothing.
+    put('unreg3', $m->unregister('location', 'sip:carol@example.net', 'no-such-ruid'));
+    put('reg_after3', $m->registered('location', 'sip:carol@example.net'));
+    put('unreg2', $m->unregister('location', 'sip:carol@example.net'));
+    put('reg_after2', $m->registered('location', 'sip:carol@example.net'));
+    return 1;
+}
+sub evals {
+    my $r = 0;
+    eval { die "alarm\n" };
+    $r += 1 if $@ eq "alarm\n";
+    eval { die "no newline" };
+    $r += 10 if $@ =~ /^no newline at \S+ line \d+\.\n\z/;
+    eval { eval { die "inner\n" }; die $@ if $@ eq "inner\n" };
+    $r += 100 if $@ eq "inner\n";
+    eval "die qq(string eval\\n)";
+    $r += 1000 if $@ eq "string eval\n";
+    return $r;
+}
+sub warns_nl { warn "look here\n"; return 1; }
+sub warns_placed { warn "placed"; return 1; }
 sub keep { $kept = shift; return 1; }
 sub use_kept { eval { $kept->getMethod() }; put('stale', $@); return 1; }
 "#;
@@ -108,7 +147,8 @@ static SETUP: Once = Once::new();
 
 fn setup() {
     SETUP.call_once(|| {
-        crate::testkit::setup_app_perl(SCRIPT, "");
+        // usrloc/registrar: exports with three parameters for moduleFunction.
+        crate::testkit::setup_app_perl(SCRIPT, "loadmodule \"usrloc.so\"\nloadmodule \"registrar.so\"");
     });
 }
 
@@ -123,6 +163,16 @@ CSeq: 314159 INVITE\r\n\
 Content-Type: text/plain\r\n\
 Content-Length: 5\r\n\r\nhello";
 
+const REGISTER: &str = "REGISTER sip:example.org SIP/2.0\r\n\
+Via: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bKreg1;rport\r\n\
+Max-Forwards: 70\r\n\
+To: <sip:alice@example.org>\r\n\
+From: <sip:alice@example.org>;tag=r1\r\n\
+Call-ID: reg1@192.0.2.7\r\n\
+CSeq: 1 REGISTER\r\n\
+Contact: <sip:alice@192.0.2.7:5099>;expires=600\r\n\
+Content-Length: 0\r\n\r\n";
+
 const REPLY: &str = "SIP/2.0 486 Busy Here\r\n\
 Via: SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bK776asdhds\r\n\
 To: <sip:bob@example.com>;tag=a6c85cf\r\n\
@@ -136,12 +186,22 @@ fn exec<T>(native: &str, args: &[&str], msg: &str, check: impl FnOnce(i64, &mut 
     crate::testkit::exec(native, args, msg, check)
 }
 
-use crate::testkit::avp;
+use crate::testkit::{avp, capture_log};
+
+/// The line of SCRIPT holding `text` (1-based, as Perl counts).
+fn script_line(text: &str) -> usize {
+    SCRIPT.lines().position(|l| l.contains(text)).unwrap() + 1
+}
+
+/// The captured lines at ERROR level naming `what`.
+fn errors_naming<'a>(log: &'a [String], what: &str) -> Vec<&'a String> {
+    log.iter().filter(|l| l.starts_with("ERROR ") && l.contains(what)).collect()
+}
 
 
 #[test]
 fn message_methods_on_a_request() {
-    exec("perl_exec", &["request_methods"], INVITE, |code, ctx| {
+    let (_, log) = capture_log(|| exec("perl_exec", &["request_methods"], INVITE, |code, ctx| {
         assert_eq!(code, 1);
         assert_eq!(avp(ctx, "type"), "1");
         assert_eq!(avp(ctx, "version"), "SIP/2.0");
@@ -151,25 +211,76 @@ fn message_methods_on_a_request() {
         assert_eq!(avp(ctx, "vias"), "2");
         assert_eq!(avp(ctx, "via_first"), "SIP/2.0/UDP 192.0.2.7:5099;branch=z9hG4bK776asdhds;rport");
         assert_eq!(avp(ctx, "names"), "Via,Via,Max-Forwards,To,From,Call-ID,CSeq,Content-Type,Content-Length");
-        let full = avp(ctx, "full");
-        assert!(full.starts_with("Via: ") && full.contains("CSeq: 314159 INVITE\r\n") && !full.contains("hello"), "{full}");
+        // The start line and the headers, up to the last header's CRLF.
+        let head_end = INVITE.find("\r\n\r\n").unwrap() + 2;
+        assert_eq!(avp(ctx, "full"), INVITE[..head_end]);
         assert_eq!(avp(ctx, "body"), "hello");
         assert!(avp(ctx, "message").starts_with("INVITE sip:bob") && avp(ctx, "message").ends_with("hello"));
-        assert!(avp(ctx, "status_err").contains("only valid for a reply"), "{}", avp(ctx, "status_err"));
+        assert_eq!(avp(ctx, "status"), "undef");
+        assert_eq!(avp(ctx, "reason"), "undef");
         assert_eq!(avp(ctx, "pv"), "bob at example.com");
         assert_eq!(avp(ctx, "missing"), "undef");
-    });
+    }));
+    // getStatus / getReason on a request: an error in the log, no die.
+    for m in ["getStatus", "getReason"] {
+        assert_eq!(errors_naming(&log, m).len(), 1, "{m}: {log:?}");
+    }
 }
 
 #[test]
 fn message_methods_on_a_reply() {
-    exec("perl_exec", &["reply_methods"], REPLY, |code, ctx| {
+    let (_, log) = capture_log(|| exec("perl_exec", &["reply_methods"], REPLY, |code, ctx| {
         assert_eq!(code, 2);
         assert_eq!(avp(ctx, "type"), "2");
         assert_eq!(avp(ctx, "status"), "486");
         assert_eq!(avp(ctx, "reason"), "Busy Here");
-        assert!(avp(ctx, "ruri_err").contains("only valid for a request"));
+        assert_eq!(avp(ctx, "ruri"), "undef");
+        assert_eq!(avp(ctx, "method"), "undef");
+        assert_eq!(avp(ctx, "parsed"), "undef");
+        assert_eq!(avp(ctx, "rewrite"), "-1");
+        assert_eq!(ctx.msg.status(), Some(486));
+    }));
+    for m in ["getRURI", "getMethod", "getParsedRURI", "rewrite_ruri"] {
+        assert_eq!(errors_naming(&log, m).len(), 1, "{m}: {log:?}");
+    }
+}
+
+#[test]
+fn module_function_with_three_parameters() {
+    exec("perl_exec", &["three_params"], REGISTER, |code, ctx| {
+        assert_eq!(code, 1);
+        assert_eq!(avp(ctx, "save3"), "1");
+        assert_eq!(avp(ctx, "reg_carol"), "1", "saved under the AoR given as the third parameter");
+        assert_eq!(avp(ctx, "reg_to"), "-1", "not under the To URI");
+        assert_eq!(avp(ctx, "unreg3"), "-1", "the ruid (third parameter) matched no binding");
+        assert_eq!(avp(ctx, "reg_after3"), "1");
+        assert_eq!(avp(ctx, "unreg2"), "1");
+        assert_eq!(avp(ctx, "reg_after2"), "-1");
     });
+}
+
+#[test]
+fn die_inside_the_scripts_own_eval_keeps_its_message() {
+    let (_, log) = capture_log(|| exec("perl_exec", &["evals"], INVITE, |code, _| assert_eq!(code, 1111)));
+    assert!(errors_naming(&log, "evals").is_empty(), "{log:?}");
+    // A die that ends the call is still logged with its place.
+    let (_, log) = capture_log(|| exec("perl_exec", &["dies"], INVITE, |code, _| assert_eq!(code, -1)));
+    let line = format!("(at {} line {})", crate::testkit::setup_app_perl_dir().join("t.pl").display(), script_line("something broke"));
+    let died = errors_naming(&log, "something broke");
+    assert!(died.len() == 1 && died[0].contains(&line), "{line}: {log:?}");
+}
+
+#[test]
+fn warn_is_logged_with_the_scripts_file_and_line() {
+    let file = crate::testkit::setup_app_perl_dir().join("t.pl").display().to_string();
+    let (_, log) = capture_log(|| exec("perl_exec", &["warns_nl"], INVITE, |code, _| assert_eq!(code, 1)));
+    let want = format!("look here at {file} line {}.", script_line("look here"));
+    assert!(log.iter().any(|l| l.starts_with("WARN ") && l.contains("perl warning") && l.contains(&want)), "{want}: {log:?}");
+    // A warning Perl placed itself is not placed twice.
+    let (_, log) = capture_log(|| exec("perl_exec", &["warns_placed"], INVITE, |code, _| assert_eq!(code, 1)));
+    let want = format!("placed at {file} line {}.", script_line("warn \"placed"));
+    let w: Vec<_> = log.iter().filter(|l| l.contains("perl warning")).collect();
+    assert!(w.len() == 1 && w[0].ends_with(&want), "{want}: {log:?}");
 }
 
 #[test]
@@ -205,8 +316,18 @@ fn avps_keep_numbers_and_strings_apart() {
     exec("perl_exec", &["avps"], INVITE, |_, ctx| {
         assert_eq!(avp(ctx, "int_avp"), "10");
         assert_eq!(avp(ctx, "str_avp"), "ten");
+        assert_eq!(avp(ctx, "add_int"), "0");
+        assert_eq!(avp(ctx, "add_str"), "0");
+        assert_eq!(avp(ctx, "add_undef_name"), "0");
+        assert_eq!(avp(ctx, "add_undef_val"), "0");
+        assert_eq!(avp(ctx, "u_after"), "undef", "an undef value adds nothing");
+        assert_eq!(avp(ctx, "add_ref_name"), "-1");
+        assert_eq!(avp(ctx, "add_ref_val"), "-1");
+        assert_eq!(avp(ctx, "r_after"), "undef");
         assert_eq!(avp(ctx, "destroyed"), "1");
         assert_eq!(avp(ctx, "after"), "undef");
+        assert_eq!(avp(ctx, "destroyed_none"), "0");
+        assert_eq!(avp(ctx, "destroyed_undef"), "0");
         assert_eq!(ctx.avps.get("10"), Some(&Value::Str("ten".into())));
     });
 }
@@ -228,6 +349,7 @@ fn module_functions_autoload_rewrite_and_branches() {
         assert_eq!(avp(ctx, "autoload"), "1");
         assert_eq!(avp(ctx, "autoload_no"), "-1");
         assert!(avp(ctx, "unknown_err").contains("no function no_such_function() with 1 parameter"), "{}", avp(ctx, "unknown_err"));
+        assert_eq!(avp(ctx, "rewrite"), "0");
         assert_eq!(ctx.ruri(), "sip:carol@example.net");
         assert_eq!(ctx.branches.len(), 2);
         assert_eq!(ctx.branches[0].uri, "sip:dave@example.org");

@@ -41,7 +41,6 @@ package Kamailio::Message;
 
 use strict;
 use warnings;
-use Carp qw(croak);
 
 our $AUTOLOAD;
 
@@ -54,7 +53,7 @@ sub new {
     my ( $first, @lines ) = split /\r\n/, $head;
     my $self = bless {
         raw      => $raw,
-        head     => "$head\r\n\r\n",
+        head     => "$head\r\n",    # getFullHeader: no empty line
         body     => $body,
         headers  => [],
         flags    => {},
@@ -84,26 +83,34 @@ sub getType    { return $_[0]->{type} }
 sub getVersion { return $_[0]->{version} }
 
 sub getStatus {
-    croak 'getStatus: only available on replies' unless $_[0]->{type} == 2;
+    return _wrong_type('getStatus') unless $_[0]->{type} == 2;
     return $_[0]->{status};
 }
 
 sub getReason {
-    croak 'getReason: only available on replies' unless $_[0]->{type} == 2;
+    return _wrong_type('getReason') unless $_[0]->{type} == 2;
     return $_[0]->{reason};
 }
 
 sub getRURI {
-    croak 'getRURI: only available on requests' unless $_[0]->{type} == 1;
+    return _wrong_type('getRURI') unless $_[0]->{type} == 1;
     return $_[0]->{ruri};
 }
 
 sub getMethod {
-    croak 'getMethod: only available on requests' unless $_[0]->{type} == 1;
+    return _wrong_type('getMethod') unless $_[0]->{type} == 1;
     return $_[0]->{method};
 }
 
 sub getFullHeader { return $_[0]->{head} }
+
+# As the engine: a method for the other message type logs an error
+# (L_ERR) and returns undef.
+sub _wrong_type {
+    my ($method) = @_;
+    Kamailio::log( -1, "Kamailio::Message::$method: not valid for this message type\n" );
+    return undef;
+}
 sub getBody       { return $_[0]->{body} }
 sub getMessage    { return $_[0]->{raw} }
 
@@ -128,10 +135,15 @@ sub log {
     return Kamailio::log( $level, $text );
 }
 
+# 0 when rewritten, -1 (logged) on a reply, as the engine.
 sub rewrite_ruri {
     my ( $self, $uri ) = @_;
+    if ( $self->{type} != 1 ) {
+        Kamailio::log( -1, "Kamailio::Message::rewrite_ruri: only valid for a request\n" );
+        return -1;
+    }
     $self->{ruri} = $uri;
-    return 1;
+    return 0;
 }
 
 sub setFlag   { $_[0]->{flags}{ $_[1] } = 1; return 1 }
@@ -253,7 +265,15 @@ use warnings;
 
 our %AVPS;
 
-sub add     { my ( $name, $val ) = @_; $AVPS{$name} = $val; return 1 }
+# The engine's return codes: add 0 (nothing added for an undef name or
+# value, -1 for a reference), destroy 1 when removed, else 0.
+sub add {
+    my ( $name, $val ) = @_;
+    return 0 unless defined $name && defined $val;
+    return -1 if ref $name || ref $val;
+    $AVPS{$name} = $val;
+    return 0;
+}
 sub get     { my ($name) = @_; return $AVPS{$name} }
 sub destroy { my ($name) = @_; return defined delete $AVPS{$name} ? 1 : 0 }
 
