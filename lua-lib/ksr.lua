@@ -923,6 +923,12 @@ function KSR.tm.t_on_reply(p1) end
 ---@return integer
 function KSR.tm.t_relay() end
 
+---@param p1 string
+---@param p2 string
+---@param p3 integer
+---@return integer
+function KSR.tm.t_relay_to_proto_addr(p1, p2, p3) end
+
 --- cfg name: t_relay_to
 ---@param p1 string
 ---@return integer
@@ -965,6 +971,11 @@ function KSR.tm.t_send_reply(p1, p2) end
 ---@param p2 integer
 ---@return integer
 function KSR.tm.t_set_fr(p1, p2) end
+
+--- cfg name: t_set_fr
+---@param p1 integer
+---@return integer
+function KSR.tm.t_set_fr_inv(p1) end
 
 --- cfg name: t_uac_send
 ---@param p1 string

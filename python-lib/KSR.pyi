@@ -749,6 +749,9 @@ class _tm:
         """cfg name: t_relay"""
 
     @staticmethod
+    def t_relay_to_proto_addr(p1: str, p2: str, p3: int) -> int: ...
+
+    @staticmethod
     def t_relay_to_proxy(p1: str) -> int:
         """cfg name: t_relay_to"""
 
@@ -778,6 +781,10 @@ class _tm:
 
     @staticmethod
     def t_set_fr(p1: int, p2: int) -> int:
+        """cfg name: t_set_fr"""
+
+    @staticmethod
+    def t_set_fr_inv(p1: int) -> int:
         """cfg name: t_set_fr"""
 
     @staticmethod

@@ -132,7 +132,8 @@ fn branch_failure_route_runs_per_failed_branch_incl_timeout() {
     );
 }
 
-/// `X-Fr: inv,fr` makes the script call `t_set_fr(inv, fr)`.
+/// `X-Fr: inv,fr` makes the script call `t_set_fr(inv, fr)`, `X-Fr: inv`
+/// `t_set_fr_inv(inv)` (the native one-argument `t_set_fr`).
 fn fr_script(_: &Env2, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> i32 {
     if cb != Callback::Request {
         return 1;
@@ -141,8 +142,10 @@ fn fr_script(_: &Env2, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> i32 {
         return r;
     }
     if let Some(v) = ctx.msg.header_by_name("X-Fr").map(str::to_string) {
-        let (a, b) = v.split_once(',').unwrap();
-        call(ctx, "tm.t_set_fr", &[Arg::Int(a.trim().parse().unwrap()), Arg::Int(b.trim().parse().unwrap())]);
+        match v.split_once(',') {
+            Some((a, b)) => call(ctx, "tm.t_set_fr", &[Arg::Int(a.trim().parse().unwrap()), Arg::Int(b.trim().parse().unwrap())]),
+            None => call(ctx, "tm.t_set_fr_inv", &[Arg::Int(v.trim().parse().unwrap())]),
+        };
     }
     call(ctx, "tm.t_relay", &[]);
     1
@@ -174,7 +177,7 @@ fn t_set_fr_applies_to_its_transaction_only() {
 #[test]
 fn t_set_fr_inv_shortens_ringing_time() {
     let env = start(fr_script);
-    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "m5", 1, "X-Fr: 400,0\r\n");
+    let inv = request("INVITE", &uri(port(&env.uas)), &env.uac, "m5", 1, "X-Fr: 400\r\n");
     send(&env.uac, env.proxy, &inv);
     let req = recv_match(&env.uas, Duration::from_secs(2), |m| is_method(m, Method::Invite)).unwrap();
     let t0 = Instant::now();
@@ -201,6 +204,9 @@ fn relay_to_script(e: &Env2, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> i32 {
             let p = format!("udp:127.0.0.1:{}", e.uas2);
             call(ctx, "tm.t_relay_to_proxy", &[Arg::Str(&p)])
         }
+        Some("proto_addr") => {
+            call(ctx, "tm.t_relay_to_proto_addr", &[Arg::Str("udp"), Arg::Str("127.0.0.1"), Arg::Int(e.uas2 as i64)])
+        }
         _ => call(ctx, "tm.t_relay_to_udp", &[Arg::Str("127.0.0.1"), Arg::Int(e.uas2 as i64)]),
     };
     e.note(format!("relay {r}"));
@@ -210,7 +216,7 @@ fn relay_to_script(e: &Env2, cb: Callback<'_>, ctx: &mut RouteCtx<'_>) -> i32 {
 #[test]
 fn t_relay_to_proxy_and_udp_ignore_the_ruri_host() {
     let env = start(relay_to_script);
-    for (id, mode) in [("m6a", "proxy"), ("m6b", "udp")] {
+    for (id, mode) in [("m6a", "proxy"), ("m6b", "udp"), ("m6c", "proto_addr")] {
         let ruri = uri(port(&env.uas));
         let inv = request("INVITE", &ruri, &env.uac, id, 1, &format!("X-Mode: {mode}\r\n"));
         send(&env.uac, env.proxy, &inv);
@@ -222,7 +228,7 @@ fn t_relay_to_proxy_and_udp_ignore_the_ruri_host() {
         assert_eq!(code(&r), 200, "{mode}");
     }
     assert!(drain(&env.uas, Duration::from_millis(200)).is_empty(), "nothing went to the R-URI host");
-    assert_eq!(env.log(), vec!["relay 1".to_string(), "relay 1".into()]);
+    assert_eq!(env.log(), vec!["relay 1".to_string(), "relay 1".into(), "relay 1".into()]);
 }
 
 /// Forks to the R-URI and uas2; onsend_route notes what it sees and drops

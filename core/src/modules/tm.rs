@@ -6,6 +6,7 @@
 //! | `t_relay_to_proxy(proxy)`      | `t_relay_to(proxy)`         |
 //! | `t_relay_to_udp(host, port)`   | `t_relay_to_udp(host, port)`|
 //! | `t_relay_to_tcp(host, port)`   | `t_relay_to_tcp(host, port)`|
+//! | `t_relay_to_proto_addr(proto, host, port)` | —               |
 //! | `t_newtran()`                  | `t_newtran()`               |
 //! | `t_reply(code, reason)`        | `t_reply`                   |
 //! | `t_send_reply(code, reason)`   | `t_send_reply`              |
@@ -15,6 +16,7 @@
 //! | `t_is_canceled()`              | `t_is_canceled()`           |
 //! | `t_check_status(regex)`        | `t_check_status`            |
 //! | `t_set_fr(fr_inv, fr)` (ms)    | `t_set_fr`                  |
+//! | `t_set_fr_inv(fr_inv)` (ms)    | `t_set_fr(fr_inv)`          |
 //! | `t_reset_fr()`                 | `t_reset_fr()`              |
 //! | `t_branch_timeout()` / `t_branch_replied()` / `t_any_timeout()` / `t_any_replied()` | same |
 //! | `t_release()` (no-op, 1)       | `t_release()`               |
@@ -27,8 +29,9 @@
 //! by `event_route[tm:local-request]`.
 //!
 //! A proxy is `[proto:]host[:port]` or a `sip:` URI. The native
-//! two-argument `t_relay(host, port)` is not provided (its KEMI name would
-//! clash with `t_relay()`); use `t_relay_to_udp`/`t_relay_to_tcp`.
+//! two-argument `t_relay(host, port)` is not provided (every export has a
+//! KEMI name, and Kamailio's KEMI has none for it); use
+//! `t_relay_to_udp`/`t_relay_to_tcp` (or, in KEMI, `t_relay_to_proto_addr`).
 
 use std::time::Duration;
 
@@ -72,6 +75,16 @@ fn t_relay_to_udp(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
 }
 fn t_relay_to_tcp(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
     relay_proto(ctx, a, Protocol::Tcp)
+}
+/// `KSR.tm.t_relay_to_proto_addr(proto, host, port)`.
+fn t_relay_to_proto_addr(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
+    match a[0].str().parse::<Protocol>() {
+        Ok(proto) => relay_proto(ctx, &a[1..], proto),
+        Err(e) => {
+            tracing::error!("t_relay_to_proto_addr: {e}");
+            Ret::Int(-1)
+        }
+    }
 }
 
 fn t_newtran(ctx: &mut RouteCtx<'_>, _: &[Arg<'_>]) -> Ret {
@@ -153,6 +166,15 @@ fn t_set_fr(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
     Ret::Int(1)
 }
 
+/// `t_set_fr(fr_inv)` / `KSR.tm.t_set_fr_inv(fr_inv)`: fr_timer kept.
+fn t_set_fr_inv(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
+    if let Some(d) = ms(a[0].int()) {
+        ctx.tm.fr_inv_timeout = Some(d);
+    }
+    tm::sync_ctx(ctx);
+    Ret::Int(1)
+}
+
 fn t_reset_fr(ctx: &mut RouteCtx<'_>, _: &[Arg<'_>]) -> Ret {
     let cfg = &ctx.shared.tm.cfg;
     ctx.tm.fr_timeout = Some(cfg.fr_timer);
@@ -229,6 +251,7 @@ pub static EXPORTS: &[Export] = &[
     export!("tm", "t_relay_to_proxy", ["t_relay_to"], [Str], t_relay_to_proxy, routes = RELAY),
     export!("tm", "t_relay_to_udp", ["t_relay_to_udp"], [Str, Int], t_relay_to_udp, routes = RELAY),
     export!("tm", "t_relay_to_tcp", ["t_relay_to_tcp"], [Str, Int], t_relay_to_tcp, routes = RELAY),
+    export!("tm", "t_relay_to_proto_addr", [], [Str, Str, Int], t_relay_to_proto_addr, routes = RELAY),
     export!("tm", "t_newtran", ["t_newtran"], [], t_newtran, routes = mask::REQUEST),
     export!("tm", "t_reply", ["t_reply"], [Int, Str], t_reply, routes = mask::REQUEST | mask::FAILURE),
     export!("tm", "t_send_reply", ["t_send_reply"], [Int, Str], t_reply, routes = mask::REQUEST | mask::FAILURE),
@@ -241,6 +264,7 @@ pub static EXPORTS: &[Export] = &[
     export!("tm", "t_is_canceled", ["t_is_canceled"], [], t_is_canceled),
     export!("tm", "t_check_status", ["t_check_status"], [Str], t_check_status),
     export!("tm", "t_set_fr", ["t_set_fr"], [Int, Int], t_set_fr),
+    export!("tm", "t_set_fr_inv", ["t_set_fr"], [Int], t_set_fr_inv),
     export!("tm", "t_reset_fr", ["t_reset_fr"], [], t_reset_fr),
     export!("tm", "t_branch_timeout", ["t_branch_timeout"], [], t_branch_timeout),
     export!("tm", "t_branch_replied", ["t_branch_replied"], [], t_branch_replied),
