@@ -11,7 +11,6 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -216,7 +215,7 @@ thread_local! {
     /// so each worker owns one, created on its first message.
     static ENGINE: RefCell<Option<Rc<dyn Engine>>> = const { RefCell::new(None) };
     /// `$var(...)` values of this worker.
-    static VARS: RefCell<Vars> = RefCell::new(HashMap::new());
+    static VARS: RefCell<Vars> = RefCell::new(Vars::new());
 }
 
 struct CoreHandler {

@@ -1,6 +1,5 @@
 //! Test helpers: a `Shared` and a `RouteCtx` over a parsed message.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use crate::exports::{Arg, Export, Ret};
@@ -58,7 +57,7 @@ pub fn with_ctx<R>(text: &str, f: impl FnOnce(&mut RouteCtx<'_>) -> R) -> R {
 
 /// The same on a `Shared` the test set up (module settings).
 pub fn with_shared_ctx<R>(sh: &Shared, text: &str, f: impl FnOnce(&mut RouteCtx<'_>) -> R) -> R {
-    let mut vars: Vars = HashMap::new();
+    let mut vars: Vars = Vars::new();
     let mut ctx = RouteCtx::new(sh, RouteType::Request, msg(text), info(), &mut vars);
     f(&mut ctx)
 }

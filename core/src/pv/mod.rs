@@ -32,7 +32,7 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::route::{Branch, RouteCtx, Value};
+use crate::route::{Branch, RouteCtx, Value, VarSlot};
 use crate::sip::{HeaderName, NameAddr, Uri};
 use crate::transport::Protocol;
 
@@ -125,7 +125,8 @@ pub enum Kind {
     Ml,
     Mb,
     Avp(String),
-    Var(String),
+    /// The name and its slot (numbered when the variable is parsed).
+    Var(String, VarSlot),
     TReplyCode,
     TBranchIdx,
     Rc,
@@ -219,7 +220,10 @@ fn kind_of(name: &str, arg: Option<&str>) -> Result<Kind, String> {
         "hdrc" => need(Kind::Hdrc),
         "def" => need(Kind::Def),
         "defn" => need(Kind::DefN),
-        "var" => need(Kind::Var),
+        "var" => need(|n| {
+            let slot = VarSlot::of(&n);
+            Kind::Var(n, slot)
+        }),
         "avp" => need(|a| {
             let n = match a.strip_prefix("s:") {
                 Some(s) => s.to_string(),
@@ -335,7 +339,7 @@ impl Pv {
                 | Kind::Tn
                 | Kind::Fs
                 | Kind::Br
-                | Kind::Var(_)
+                | Kind::Var(..)
                 | Kind::Avp(_)
                 | Kind::Mf
                 | Kind::Bf
@@ -533,7 +537,7 @@ fn get(pv: &Pv, ctx: &RouteCtx<'_>) -> Value {
                 }
             }
         },
-        Kind::Var(name) => ctx.vars.get(name).cloned().unwrap_or(Value::Int(0)),
+        Kind::Var(_, slot) => ctx.vars.get_slot(*slot).cloned().unwrap_or(Value::Int(0)),
         Kind::TReplyCode => ctx.t_reply_code.map_or(Value::Null, |c| Value::Int(c as i64)),
         Kind::TBranchIdx => ctx.t_branch_idx.map_or(Value::Null, |c| Value::Int(c as i64)),
         Kind::Rc => Value::Int(ctx.last_ret as i64),
@@ -677,14 +681,8 @@ fn set(pv: &Pv, ctx: &mut RouteCtx<'_>, v: Value) -> Result<(), String> {
             ctx.bflags = v.as_int() as u32;
             Ok(())
         }
-        Kind::Var(name) => {
-            let v = if v.is_null() { Value::Int(0) } else { v };
-            match ctx.vars.get_mut(name) {
-                Some(slot) => *slot = v,
-                None => {
-                    ctx.vars.insert(name.clone(), v);
-                }
-            }
+        Kind::Var(_, slot) => {
+            ctx.vars.set_slot(*slot, if v.is_null() { Value::Int(0) } else { v });
             Ok(())
         }
         Kind::Avp(name) => {

@@ -23,7 +23,7 @@ fn parse_forms() {
     assert_eq!(Pv::parse("$(hdr(Via)[-1])").unwrap().index, Index::At(-1));
     assert_eq!(Pv::parse("$avp(s:x)").unwrap().kind, Kind::Avp("x".into()));
     assert_eq!(Pv::parse("$avp(i:3)").unwrap().kind, Kind::Avp("i:3".into()));
-    assert_eq!(Pv::parse("$var(x)").unwrap().kind, Kind::Var("x".into()));
+    assert_eq!(Pv::parse("$var(x)").unwrap().kind, Kind::Var("x".into(), VarSlot::of("x")));
     assert_eq!(Pv::parse("$TV(sn)").unwrap().kind, Kind::Tv(Tv::SecN));
     assert_eq!(Pv::parse("$retcode").unwrap().kind, Kind::Rc);
     assert_eq!(Pv::parse("$proto").unwrap().kind, Kind::Pr);
@@ -220,7 +220,7 @@ fn write_du_fs_br_flags() {
 #[test]
 fn var_semantics() {
     let sh = shared();
-    let mut vars: Vars = HashMap::new();
+    let mut vars: Vars = Vars::new();
     {
         let mut ctx = RouteCtx::new(&sh, RouteType::Request, msg(INVITE), info(), &mut vars);
         assert_eq!(g(&ctx, "$var(x)"), Value::Int(0));

@@ -15,7 +15,9 @@ use crate::sip::SipMessage;
 use crate::transport::{Protocol, ReceiveInfo, Transports};
 
 pub mod avp;
+mod vars;
 pub use avp::{Avps, Value};
+pub use vars::{VarSlot, Vars};
 
 /// Which kind of routing block is running (functions check it, and
 /// `t_is_failure_route` & co. report it).
@@ -130,9 +132,6 @@ impl Shared {
     }
 }
 
-/// Per-worker script variables (`$var(x)`): like Kamailio's, they live in
-/// the worker, survive from one message to the next and are not shared.
-pub type Vars = HashMap<String, Value>;
 
 /// How a callback ended, beyond its return code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

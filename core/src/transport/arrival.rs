@@ -24,8 +24,15 @@ use std::time::{Duration, Instant};
 
 /// More workers than this share the last slots' fate: they take no ticket.
 const SLOTS: usize = 256;
-/// Longest a reply waits for an earlier one.
-pub const MAX_WAIT: Duration = Duration::from_millis(5);
+/// Longest a reply waits for an earlier one. Only an earlier message of
+/// the same transaction (or one not parsed far enough to tell, which takes
+/// microseconds) is waited for, so a long wait means its worker was
+/// descheduled — on a loaded two-core machine that reached 5 ms, and a 200
+/// overtook its 180.
+pub const MAX_WAIT: Duration = Duration::from_millis(50);
+/// Yields before the wait turns into short sleeps (a spinning waiter must
+/// not hold a core the worker it waits for needs).
+const SPINS: u32 = 200;
 /// Key of a message whose transaction is not known yet.
 const UNKNOWN: u64 = 0;
 
@@ -115,6 +122,7 @@ impl Turn<'_> {
         g.key[me].store(key, Ordering::Release);
         let used = g.used.load(Ordering::Relaxed).min(SLOTS);
         let start = Instant::now();
+        let mut spins = 0;
         loop {
             let blocked = (0..used).any(|i| {
                 let s = g.seq[i].load(Ordering::Acquire);
@@ -131,7 +139,12 @@ impl Turn<'_> {
                 tracing::debug!("arrival: gave up waiting for an earlier message after {MAX_WAIT:?}");
                 return;
             }
-            std::thread::yield_now();
+            if spins < SPINS {
+                spins += 1;
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(Duration::from_micros(100));
+            }
         }
     }
 }
