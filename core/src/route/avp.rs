@@ -62,19 +62,31 @@ impl From<i64> for Value {
 /// The AVP list: few names per message, so a vector beats a map.
 #[derive(Debug, Clone, Default)]
 pub struct Avps {
-    entries: Vec<(String, Vec<Value>)>,
+    entries: Vec<Entry>,
+}
+
+/// One name's stack: values oldest first, and each value's flags
+/// (`avpflags` bits, `setavpflag`).
+#[derive(Debug, Clone)]
+struct Entry {
+    name: String,
+    values: Vec<Value>,
+    flags: Vec<u32>,
 }
 
 impl Avps {
     fn slot(&self, name: &str) -> Option<&Vec<Value>> {
-        self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.entries.iter().find(|e| e.name == name).map(|e| &e.values)
     }
 
     /// Add a value on top of `name`'s stack.
     pub fn push(&mut self, name: &str, value: Value) {
-        match self.entries.iter_mut().find(|(n, _)| n == name) {
-            Some((_, v)) => v.push(value),
-            None => self.entries.push((name.to_string(), vec![value])),
+        match self.entries.iter_mut().find(|e| e.name == name) {
+            Some(e) => {
+                e.values.push(value);
+                e.flags.push(0);
+            }
+            None => self.entries.push(Entry { name: name.to_string(), values: vec![value], flags: vec![0] }),
         }
     }
 
@@ -99,9 +111,11 @@ impl Avps {
 
     /// Remove the newest value (`$avp(x) = $null`).
     pub fn pop(&mut self, name: &str) -> Option<Value> {
-        let pos = self.entries.iter().position(|(n, _)| n == name)?;
-        let v = self.entries[pos].1.pop();
-        if self.entries[pos].1.is_empty() {
+        let pos = self.entries.iter().position(|e| e.name == name)?;
+        let e = &mut self.entries[pos];
+        e.flags.pop();
+        let v = e.values.pop();
+        if e.values.is_empty() {
             self.entries.remove(pos);
         }
         v
@@ -109,13 +123,36 @@ impl Avps {
 
     /// Remove every value (`$(avp(x)[*]) = $null`).
     pub fn remove_all(&mut self, name: &str) {
-        self.entries.retain(|(n, _)| n != name);
+        self.entries.retain(|e| e.name != name);
     }
 
     /// Replace the whole stack by one value (`$(avp(x)[*]) = v`).
     pub fn set_only(&mut self, name: &str, value: Value) {
         self.remove_all(name);
         self.push(name, value);
+    }
+
+    /// Set or clear flag bit `bit` of value `idx` (0 = newest) of `name`
+    /// (`setavpflag` / `resetavpflag`); false when there is no such value.
+    pub fn set_flag(&mut self, name: &str, idx: usize, bit: u32, on: bool) -> bool {
+        let Some(e) = self.entries.iter_mut().find(|e| e.name == name) else { return false };
+        let Some(f) = e.flags.iter_mut().rev().nth(idx) else { return false };
+        if on {
+            *f |= 1 << bit;
+        } else {
+            *f &= !(1 << bit);
+        }
+        true
+    }
+
+    /// Is flag bit `bit` of value `idx` (0 = newest) of `name` set
+    /// (`isavpflagset`)?
+    pub fn flag_is_set(&self, name: &str, idx: usize, bit: u32) -> bool {
+        self.entries
+            .iter()
+            .find(|e| e.name == name)
+            .and_then(|e| e.flags.iter().rev().nth(idx))
+            .is_some_and(|f| f & (1 << bit) != 0)
     }
 }
 
@@ -138,6 +175,22 @@ mod tests {
         assert_eq!(a.count("x"), 1);
         a.remove_all("x");
         assert!(a.get("x").is_none());
+    }
+
+    #[test]
+    fn flags_belong_to_one_value() {
+        let mut a = Avps::default();
+        assert!(!a.set_flag("x", 0, 2, true), "no such AVP");
+        a.push("x", Value::Int(1));
+        a.push("x", Value::Int(2));
+        assert!(a.set_flag("x", 1, 2, true));
+        assert!(a.flag_is_set("x", 1, 2) && !a.flag_is_set("x", 0, 2) && !a.flag_is_set("x", 1, 3));
+        a.pop("x");
+        assert!(a.flag_is_set("x", 0, 2), "the older value keeps its flag");
+        assert!(a.set_flag("x", 0, 2, false));
+        assert!(!a.flag_is_set("x", 0, 2));
+        a.set_only("x", Value::Int(3));
+        assert!(!a.flag_is_set("x", 0, 2), "a new value starts without flags");
     }
 
     #[test]

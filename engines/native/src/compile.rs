@@ -128,9 +128,17 @@ pub fn compile(config: &Config) -> Result<Program, CfgError> {
     }
     let exports = exports::enabled(config);
     let flags: HashMap<String, u32> = config.flags.iter().cloned().collect();
+    // `avpflags A, B;`: bits 0, 1, ... of each AVP value's flags.
+    let avpflags: HashMap<String, u32> = config.avpflags.iter().enumerate().map(|(i, n)| (n.clone(), i as u32)).collect();
     let mut blocks = Vec::with_capacity(config.routes.len());
     for b in &config.routes {
-        let cx = Cx { exports: &exports, flags: &flags, index: &index, route_bit: route_bit(b.kind, b.name.as_deref()) };
+        let cx = Cx {
+            exports: &exports,
+            flags: &flags,
+            avpflags: &avpflags,
+            index: &index,
+            route_bit: route_bit(b.kind, b.name.as_deref()),
+        };
         let stmts = crate::parse::parse_block(&b.tokens, &b.origin)?;
         let body = cx.stmts(&stmts, false)?;
         blocks.push(Block { kind: b.kind, name: b.name.clone(), origin: b.origin.clone(), body });
@@ -152,6 +160,7 @@ pub fn compile(config: &Config) -> Result<Program, CfgError> {
 struct Cx<'c> {
     exports: &'c [&'static Export],
     flags: &'c HashMap<String, u32>,
+    avpflags: &'c HashMap<String, u32>,
     index: &'c HashMap<RouteKind, HashMap<String, usize>>,
     /// The route type the block runs as (`Export::routes` bit); None for
     /// `route[NAME]`, which any block may call.
@@ -560,6 +569,9 @@ impl Cx<'_> {
         if name == "log" {
             return self.log_call(args, o);
         }
+        if matches!(name, "setavpflag" | "resetavpflag" | "isavpflagset") {
+            return self.avpflag_call(name, args, o);
+        }
         let candidates: Vec<&'static Export> = self.exports.iter().copied().filter(|e| e.native.contains(&name)).collect();
         if candidates.is_empty() {
             let hint = match exports::by_native(name).next() {
@@ -646,6 +658,46 @@ impl Cx<'_> {
             xlog::script_log(level, &ops::as_str(&f(ex, ctx)?));
             ctx.last_ret = 1;
             Ok(Value::Int(1))
+        }))
+    }
+}
+
+impl Cx<'_> {
+    /// Core `setavpflag($avp(x), FLAG)`, `resetavpflag` and `isavpflagset`
+    /// (FLAG: a name from `avpflags`, or its number): on the newest value,
+    /// or `$(avp(x)[i])`. 1 done / set, -1 no such AVP / not set.
+    fn avpflag_call(&self, name: &str, args: &[Expr], o: &Origin) -> Result<ExprFn, CfgError> {
+        use switchboard_core::pv::{Index, Kind};
+        let [avp, flag] = args else {
+            return Err(err(o, format!("{name}() takes 2 parameters, {} given", args.len())));
+        };
+        let not_avp = || err(&avp.origin, format!("{name}(): parameter 1 must be an AVP ($avp(name))"));
+        let ExprKind::Pv(text) = &avp.kind else { return Err(not_avp()) };
+        let pv = Pv::parse(text).map_err(|m| err(&avp.origin, format!("{text}: {m}")))?;
+        let (Kind::Avp(avp_name), index) = (pv.kind, pv.index) else { return Err(not_avp()) };
+        let idx = match index {
+            Index::None => 0,
+            Index::At(i) if i >= 0 => i as usize,
+            _ => return Err(err(&avp.origin, format!("{name}(): one AVP value, not {text}"))),
+        };
+        let bit = match &flag.kind {
+            ExprKind::Int(i) if (0..32).contains(i) => *i as u32,
+            ExprKind::Word(w) | ExprKind::Str(w) => match self.avpflags.get(w) {
+                Some(b) => *b,
+                None => return Err(err(&flag.origin, format!("{name}(): {w} is not declared with avpflags"))),
+            },
+            _ => return Err(err(&flag.origin, format!("{name}(): parameter 2 must be an avpflags name"))),
+        };
+        let op = name.to_string();
+        Ok(Box::new(move |_, ctx| {
+            let done = match op.as_str() {
+                "setavpflag" => ctx.avps.set_flag(&avp_name, idx, bit, true),
+                "resetavpflag" => ctx.avps.set_flag(&avp_name, idx, bit, false),
+                _ => ctx.avps.flag_is_set(&avp_name, idx, bit),
+            };
+            let code = if done { 1 } else { -1 };
+            ctx.last_ret = code;
+            Ok(ops::bool_val(done))
         }))
     }
 }

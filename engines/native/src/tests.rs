@@ -1069,3 +1069,41 @@ fn ipv6_literals_and_networks() {
     assert!(!crate::compile::in_net(ip("192.0.2.7"), ip("2001:db8::"), 32));
     assert_load_err(&err_cfg("if (src_ip == 2001:db8::/129) { }", ""), 3, &["bad prefix length"]);
 }
+
+// ---------------------------------------------------------------------
+// avpflags
+
+#[test]
+fn avpflags_are_set_tested_and_reset_per_avp_value() {
+    let cfg = format!(
+        "avpflags AF_SEEN, AF_BILL;\n{}",
+        cfg_with(
+            r#"$avp(x) = "old";
+	$avp(x) = "new";
+	setavpflag($avp(x), "AF_BILL");
+	setavpflag($(avp(x)[1]), AF_SEEN);
+	if (isavpflagset($avp(x), "AF_BILL")) { $var(newest_bill) = 1; }
+	if (!isavpflagset($avp(x), "AF_SEEN")) { $var(newest_not_seen) = 1; }
+	if (isavpflagset($(avp(x)[1]), AF_SEEN)) { $var(older_seen) = 1; }
+	resetavpflag($avp(x), "AF_BILL");
+	if (!isavpflagset($avp(x), "AF_BILL")) { $var(reset) = 1; }
+	if (setavpflag($avp(none), "AF_BILL")) { $var(missing) = 1; } else { $var(missing) = -1; }"#,
+            ""
+        )
+    );
+    let r = run_cfg(&cfg, INVITE);
+    for v in ["newest_bill", "newest_not_seen", "older_seen", "reset"] {
+        assert_eq!(r.var(v), int(1), "{v}");
+    }
+    assert_eq!(r.var("missing"), int(-1), "no such AVP");
+}
+
+#[test]
+fn avpflag_load_errors() {
+    let text = format!("avpflags AF1;\n{}", err_cfg("setavpflag($avp(x), \"NOPE\");", ""));
+    assert_load_err(&text, 4, &["NOPE is not declared with avpflags"]);
+    let text = format!("avpflags AF1;\n{}", err_cfg("setavpflag($var(x), \"AF1\");", ""));
+    assert_load_err(&text, 4, &["must be an AVP"]);
+    let text = format!("avpflags AF1;\n{}", err_cfg("isavpflagset($avp(x));", ""));
+    assert_load_err(&text, 4, &["takes 2 parameters"]);
+}
