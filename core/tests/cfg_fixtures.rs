@@ -58,6 +58,17 @@ fn kamailio31_default_cfg_loads_without_defines() {
     // memdbg/memlog are accepted with one notice each
     assert_eq!(c.notices.iter().filter(|n| n.contains("'memdbg'")).count(), 1);
     assert!(c.notices.iter().any(|n| n.contains("'memlog'") && n.contains("kamailio31.cfg:")));
+    // modules outside switchboard's scope load with one "not active" notice
+    // each (at their loadmodule line); the ones it implements with none
+    for m in ["mi_fifo", "uri_db", "ctl", "mi_rpc", "acc"] {
+        let n: Vec<_> = c.notices.iter().filter(|n| n.contains(&format!("module '{m}' is known but not active"))).collect();
+        assert_eq!(n.len(), 1, "{m}: {:#?}", c.notices);
+        assert!(n[0].contains("kamailio31.cfg:"), "{}", n[0]);
+    }
+    assert!(c.notices.iter().any(|n| n.contains("not implemented yet: kex")), "{:#?}", c.notices);
+    for m in ["tm", "sl", "rr", "registrar", "usrloc", "textops", "xlog", "sanity", "siputils", "maxfwd", "pv", "tmx"] {
+        assert!(!c.notices.iter().any(|n| n.contains(&format!("module '{m}'"))), "{m} is active: {:#?}", c.notices);
+    }
 }
 
 #[test]
