@@ -258,3 +258,27 @@ fn ksr_log_logs_at_the_named_level() {
     assert!(line.contains("ERROR"), "{line}");
     assert!(!sb.logs().iter().any(|l| l.contains("not shown")), "{:#?}", sb.logs());
 }
+
+/// `ksr_onsend_route` runs for a request about to be forwarded, sees the
+/// destination, and its drop keeps the request from being sent.
+#[test]
+fn ksr_onsend_route_sees_the_destination_and_can_drop() {
+    let target = UdpPeer::new();
+    let setup = LuaSetup::new(&format!(
+        "function ksr_request_route()\n  KSR.setdsturi('sip:127.0.0.1:{port}')\n  if KSR.forward() < 0 then KSR.info('forward refused') end\nend\n\
+         function ksr_onsend_route()\n  KSR.info('onsend to ' .. KSR.pv.get('$snd(port)') .. ' ' .. KSR.pv.get('$rm'))\n  \
+         if KSR.hdr.is_present('X-Drop') > 0 then KSR.x.drop() end\nend\n",
+        port = target.port()
+    ));
+    let mut sb = setup.start();
+    let peer = UdpPeer::new();
+    send_options(&sb, &peer, "onsend1");
+    let fwd = target.recv(T).expect("forwarded");
+    assert!(fwd.starts_with("OPTIONS "), "{fwd}");
+    sb.wait_log(&format!("onsend to {} OPTIONS", target.port()), T);
+
+    let dropped = options("UDP", peer.port(), "onsend2").replace("Max-Forwards: 70\r\n", "Max-Forwards: 70\r\nX-Drop: yes\r\n");
+    peer.send(sb.udp.unwrap(), dropped.as_bytes());
+    sb.wait_log("forward refused", T);
+    assert!(target.recv(Duration::from_millis(300)).is_none(), "dropped in ksr_onsend_route");
+}
