@@ -44,6 +44,7 @@ use switchboard_core::route::RouteCtx;
 pub mod dispatch;
 mod ffi;
 pub mod interp;
+pub mod shared;
 
 use dispatch::Entered;
 use ffi::SbVal;
