@@ -2,7 +2,8 @@
 //! kamailio.cfg with perl_exec) on the running server: real SIP in, the
 //! SIP outcome and the logged output checked for each. Plus reset_cycles
 //! under load: every request answered exactly once across interpreter
-//! resets, and the destroy function seen.
+//! resets, persistence.pl's counters shared by all workers (each count
+//! logged once), and the destroy function seen.
 
 mod support;
 
@@ -139,19 +140,26 @@ fn phonenumbers_pl_rewrites_the_ruri_to_canonical_form() {
     sb.wait_log("phonenumbers:", T);
 }
 
-/// persistence.pl with reset_cycles=7 under load: 300 requests from ten
-/// senders at once, each answered exactly once; the interpreters are reset
-/// (persistence_destroy logs) and the counts start over.
+/// persistence.pl with reset_cycles=7 under load (samples/perl/
+/// kamailio.cfg: children=2): 300 requests from ten senders at once, each
+/// answered exactly once. The counters are shared by all workers by
+/// default (Switchboard::Shared, nothing installed): every count from 1
+/// to 300 is logged exactly once ("seen by all workers": no update lost
+/// or doubled between workers), and they go on across interpreter resets
+/// (persistence_destroy logs this interpreter's 7 and the shared totals).
 #[test]
-fn reset_cycles_under_load_loses_and_doubles_nothing() {
+fn persistence_counts_are_shared_by_all_workers_across_resets_under_load() {
+    const SENDERS: usize = 10;
+    const EACH: usize = 30;
+    const TOTAL: usize = SENDERS * EACH;
     let mut sb = sample("persistence.pl", &["RESET_CYCLES=7"]);
     let udp = sb.udp.unwrap();
-    let senders: Vec<std::thread::JoinHandle<HashMap<String, usize>>> = (0..10)
+    let senders: Vec<std::thread::JoinHandle<HashMap<String, usize>>> = (0..SENDERS)
         .map(|s| {
             std::thread::spawn(move || {
                 let peer = UdpPeer::new();
                 let mut got: HashMap<String, usize> = HashMap::new();
-                for i in 0..30 {
+                for i in 0..EACH {
                     let b = format!("r{s}x{i}");
                     peer.send(udp, request("OPTIONS", "x", peer.port(), &b, "persistence", "").as_bytes());
                 }
@@ -159,7 +167,7 @@ fn reset_cycles_under_load_loses_and_doubles_nothing() {
                     let id = r.lines().find(|l| l.starts_with("Call-ID:")).unwrap().to_string();
                     assert!(r.starts_with("SIP/2.0 200 Perl said yes"), "{r}");
                     *got.entry(id).or_default() += 1;
-                    if got.len() == 30 && got.values().all(|n| *n == 1) {
+                    if got.len() == EACH && got.values().all(|n| *n == 1) {
                         // Wait a little for a duplicate before stopping.
                         if let Some(extra) = peer.recv(Duration::from_millis(300)) {
                             let id = extra.lines().find(|l| l.starts_with("Call-ID:")).unwrap().to_string();
@@ -174,13 +182,43 @@ fn reset_cycles_under_load_loses_and_doubles_nothing() {
         .collect();
     for h in senders {
         let got = h.join().unwrap();
-        assert_eq!(got.len(), 30, "every request answered");
+        assert_eq!(got.len(), EACH, "every request answered");
         assert!(got.values().all(|n| *n == 1), "answered once: {got:?}");
     }
-    sb.wait_log("persistence: interpreter reset after 7 messages", T);
-    let resets = sb.logs().iter().filter(|l| l.contains("persistence: interpreter reset after")).count();
-    assert!(resets >= 300 / 7 - 2, "resets seen: {resets}");
-    assert!(sb.logs().iter().all(|l| !l.contains("message 8 seen")), "counts start over after each reset");
+    let last = sb.wait_log(&format!("persistence: message {TOTAL} seen by all workers"), T);
+    assert!(last.contains(&format!("(OPTIONS: {TOTAL})")), "{last}");
+    let logs = sb.logs();
+    assert!(logs.iter().all(|l| !l.contains("Switchboard::Shared not available")), "Switchboard::Shared loads: {logs:#?}");
+    let mut counts: Vec<usize> = logs
+        .iter()
+        .filter_map(|l| {
+            let rest = &l[l.find("persistence: message ")? + "persistence: message ".len()..];
+            let (n, tail) = rest.split_once(' ')?;
+            assert!(tail.starts_with("seen by all workers"), "{l}");
+            n.parse().ok()
+        })
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=TOTAL).collect::<Vec<_>>(), "each count logged once: shared, nothing lost or doubled");
+    // The destroy function before each reset: this interpreter's 7, then
+    // the totals of all workers, which the reset does not clear.
+    let resets: Vec<&String> = logs.iter().filter(|l| l.contains("persistence: interpreter reset after")).collect();
+    assert!(resets.len() >= TOTAL / 7 - 2, "resets seen: {}", resets.len());
+    for r in &resets {
+        assert!(r.contains("persistence: interpreter reset after 7 messages; totals of all workers: "), "{r}");
+    }
+    assert!(
+        resets.iter().any(|r| r.contains("totals of all workers: ") && !r.contains("totals of all workers: 7 messages")),
+        "totals go on across resets: {resets:#?}"
+    );
+    // The log names the worker ("INFO udp0-w1 persistence: ..."): more
+    // than one counted, into the same sequence.
+    let workers: std::collections::BTreeSet<&str> = logs
+        .iter()
+        .filter(|l| l.contains("seen by all workers"))
+        .filter_map(|l| l.split(" persistence: message ").next()?.split_whitespace().last())
+        .collect();
+    assert!(workers.len() >= 2, "counts from more than one worker: {workers:?}");
 }
 
 /// As Kamailio's child_init: every worker builds its Perl interpreter and

@@ -299,6 +299,19 @@ for my $name ( sort keys %FUNCTIONS ) {
 }
 
 # --- persistence.pl
+# Outside switchboard (here: plain perl with the stub, as under Kamailio)
+# Switchboard::Shared refuses to load: one L_WARN line, and the counters
+# are kept per interpreter in a plain hash.
+{
+    delete $INC{'Switchboard/Shared.pm'};    # failed already when all samples loaded
+    Kamailio::clear_log();
+    load_sample( 'persistence', 'Sample::persistence_alone' );
+    is( scalar @Kamailio::LOG, 1, 'persistence: one line when Switchboard::Shared is not available' );
+    is( $Kamailio::LOG[0][0], L_WARN, 'persistence: at L_WARN' );
+    like( $Kamailio::LOG[0][1],
+        qr/\Apersistence: Switchboard::Shared not available \(Switchboard::Shared is switchboard's own module: .*\); counters are kept per worker/,
+        'persistence: says why and what happens' );
+}
 {
     my ( $count, $destroy ) = map { fn( 'Sample::persistence', $_ ) } qw(persistence persistence_destroy);
     Kamailio::clear_log();
@@ -365,10 +378,49 @@ PERL
     is_deeply( texts(), [
         "persistence: message 1 seen by all workers (INVITE: 1)\n",
         "persistence: message 2 seen by all workers (reply: 1)\n",
-        "persistence: interpreter reset after 2 messages (INVITE: 1, reply: 1)\n",
+        "persistence: interpreter reset after 2 messages; totals of all workers: 2 messages (INVITE: 1, reply: 1)\n",
     ], 'persistence: shared counters' );
     is( $IPC::Shareable::LOCKS,   2, 'persistence: each update locked' );
     is( $IPC::Shareable::UNLOCKS, 2, 'persistence: and unlocked' );
+}
+
+# persistence.pl by default, as inside switchboard: the engine's subs
+# behind Switchboard::Shared (stood in for here by a Perl hash) are
+# defined, so the real perl-lib/Switchboard/Shared.pm loads; %state is
+# tied to it and the counters go through Switchboard::Shared::add.
+{
+    my ( %store, @adds );
+    no warnings 'redefine';
+    local *Switchboard::Shared::_fetch  = sub { $store{ $_[0] }{ $_[1] } };
+    local *Switchboard::Shared::_store  = sub { $store{ $_[0] }{ $_[1] } = $_[2]; 1 };
+    local *Switchboard::Shared::_exists = sub { exists $store{ $_[0] }{ $_[1] } ? 1 : 0 };
+    local *Switchboard::Shared::_delete = sub { delete $store{ $_[0] }{ $_[1] } };
+    local *Switchboard::Shared::_clear  = sub { delete $store{ $_[0] }; 1 };
+    local *Switchboard::Shared::_keys   = sub { sort keys %{ $store{ $_[0] } || {} } };
+    local *Switchboard::Shared::_count  = sub { scalar keys %{ $store{ $_[0] } || {} } };
+    local *Switchboard::Shared::_add    = sub { push @adds, [@_]; $store{ $_[0] }{ $_[1] } += $_[2] };
+    delete $INC{'Switchboard/Shared.pm'};    # its earlier load failed
+    Kamailio::clear_log();
+    load_sample( 'persistence', 'Sample::persistence_sb' );
+    is_deeply( texts(), [], 'persistence: no warning inside switchboard' );
+    {
+        no strict 'refs';
+        is( ref tied %{'Sample::persistence_sb::state'}, 'Switchboard::Shared', 'persistence: %state tied to Switchboard::Shared' );
+    }
+    # Another worker's counts already in the store.
+    $store{persistence}{total} = 10;
+    $store{persistence}{'method:INVITE'} = 10;
+    my ( $count, $destroy ) = map { fn( 'Sample::persistence_sb', $_ ) } qw(persistence persistence_destroy);
+    $count->( invite() );
+    $count->( reply() );
+    $destroy->();
+    is_deeply( texts(), [
+        "persistence: message 11 seen by all workers (INVITE: 11)\n",
+        "persistence: message 12 seen by all workers (reply: 1)\n",
+        "persistence: interpreter reset after 2 messages; totals of all workers: 12 messages (INVITE: 11, reply: 1)\n",
+    ], 'persistence: counts of all workers; the reset line tells this interpreter\'s from the totals' );
+    is_deeply( \@adds, [ map { [ 'persistence', $_, 1 ] } 'total', 'method:INVITE', 'total', 'method:reply' ],
+        'persistence: counted with the atomic Switchboard::Shared::add' );
 }
 
 # --- phonenumbers.pl

@@ -17,6 +17,7 @@ use switchboard_core::sip::Uri;
 
 use crate::ffi::{self, SbRet, SbVal, KIND_INT, KIND_OBJ, KIND_STR};
 use crate::interp::EXIT_MARK;
+use crate::shared::{self, SharedValue};
 
 thread_local! {
     /// The context of the perl_exec/callback running on this thread.
@@ -245,6 +246,47 @@ const SUBS: &[(&str, SubFn)] = &[
             Ok(Out::Int(i64::from(c.avps.pop(&name).is_some())))
         })
     }),
+    // Switchboard::Shared (perl-lib/Switchboard/Shared.pm wraps these):
+    // the process-wide store of crate::shared. Arguments: namespace, key
+    // (and value / increment).
+    ("Switchboard::Shared::_fetch", |a, _| {
+        let (ns, key) = shared_ns_key(a, "FETCH")?;
+        Ok(shared::fetch(&ns, &key).map_or(Out::Undef, shared_out))
+    }),
+    ("Switchboard::Shared::_store", |a, _| {
+        let (ns, key) = shared_ns_key(a, "STORE")?;
+        let value = match a.get(2) {
+            None | Some(Arg2::Undef) => SharedValue::Undef,
+            Some(Arg2::Int(i)) => SharedValue::Int(*i),
+            Some(Arg2::Str(s)) => SharedValue::Str(s.to_string()),
+            Some(Arg2::Obj(_)) => return Err("Switchboard::Shared: only plain scalars (strings, numbers) can be stored, not a reference".into()),
+        };
+        shared::store_value(&ns, &key, value);
+        Ok(Out::Int(1))
+    }),
+    ("Switchboard::Shared::_exists", |a, _| {
+        let (ns, key) = shared_ns_key(a, "EXISTS")?;
+        Ok(Out::Int(i64::from(shared::exists(&ns, &key))))
+    }),
+    ("Switchboard::Shared::_delete", |a, _| {
+        let (ns, key) = shared_ns_key(a, "DELETE")?;
+        Ok(shared::delete(&ns, &key).map_or(Out::Undef, shared_out))
+    }),
+    ("Switchboard::Shared::_clear", |a, _| {
+        shared::clear(&shared_ns(a, "CLEAR")?);
+        Ok(Out::Int(1))
+    }),
+    ("Switchboard::Shared::_keys", |a, _| Ok(Out::List(shared::keys(&shared_ns(a, "keys")?).into_iter().map(Out::Str).collect()))),
+    ("Switchboard::Shared::_count", |a, _| Ok(Out::Int(shared::len(&shared_ns(a, "SCALAR")?) as i64))),
+    ("Switchboard::Shared::_add", |a, _| {
+        let (ns, key) = shared_ns_key(a, "add")?;
+        let n = match a.get(2) {
+            None | Some(Arg2::Undef) => 1,
+            Some(x @ (Arg2::Int(_) | Arg2::Str(_))) => x.int().ok_or_else(|| format!("Switchboard::Shared::add: the increment must be an integer, not '{}'", x.text()))?,
+            Some(Arg2::Obj(_)) => return Err("Switchboard::Shared::add: the increment must be an integer, not a reference".into()),
+        };
+        shared::add(&ns, &key, n).map(Out::Int).map_err(|e| format!("Switchboard::Shared::add: {e}"))
+    }),
 ];
 
 /// Op numbers at and above this are KSR exports (index into [`ALL`]).
@@ -459,5 +501,33 @@ fn avp_get(avps: &Avps, name: &str) -> Out {
         Some(Value::Int(i)) => Out::Int(*i),
         Some(Value::Str(s)) => Out::Str(s.clone()),
         _ => Out::Undef,
+    }
+}
+
+/// The namespace (first argument) of a Switchboard::Shared sub.
+fn shared_ns(a: &[Arg2<'_>], op: &str) -> Result<String, String> {
+    match a.first() {
+        Some(Arg2::Str(s)) if !s.is_empty() => Ok(s.to_string()),
+        Some(Arg2::Int(i)) => Ok(i.to_string()),
+        _ => Err(format!("Switchboard::Shared {op}: the namespace must be a non-empty string")),
+    }
+}
+
+/// The namespace and the key (undef: the empty key, as a Perl hash).
+fn shared_ns_key(a: &[Arg2<'_>], op: &str) -> Result<(String, String), String> {
+    let ns = shared_ns(a, op)?;
+    let key = match a.get(1) {
+        Some(Arg2::Obj(_)) => return Err(format!("Switchboard::Shared {op}: a key must be a string, not a reference")),
+        Some(k) => k.text(),
+        None => String::new(),
+    };
+    Ok((ns, key))
+}
+
+fn shared_out(v: SharedValue) -> Out {
+    match v {
+        SharedValue::Undef => Out::Undef,
+        SharedValue::Int(i) => Out::Int(i),
+        SharedValue::Str(s) => Out::Str(s),
     }
 }

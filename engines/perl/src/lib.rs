@@ -20,6 +20,9 @@
 //!   `perl_destroy_func` (if set), destroys the interpreter, and the next
 //!   call builds a fresh one and loads the script again (from disk).
 //!   Calls are never interrupted: a reset happens between two of them.
+//! - Switchboard::Shared (perl-lib/Switchboard/Shared.pm over [`shared`]):
+//!   switchboard's own tied hash and atomic add, one store per process,
+//!   seen by every worker's interpreter and kept across resets.
 //! - `die` / syntax errors: logged with Perl's message (file and line);
 //!   the call returns -1. A die caught by the script's own `eval` keeps
 //!   its message untouched. `warn` goes to the log, always with the
@@ -44,6 +47,7 @@ use switchboard_core::route::RouteCtx;
 pub mod dispatch;
 mod ffi;
 pub mod interp;
+pub mod shared;
 
 use dispatch::Entered;
 use ffi::SbVal;
