@@ -155,21 +155,14 @@ fn ms(v: i64) -> Option<Duration> {
     (v > 0).then(|| Duration::from_millis(v as u64))
 }
 
+/// `t_set_fr(fr_inv[, fr])` (ms; 0 keeps the current one), also
+/// `KSR.tm.t_set_fr_inv(fr_inv)`.
 fn t_set_fr(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
     if let Some(d) = ms(a[0].int()) {
         ctx.tm.fr_inv_timeout = Some(d);
     }
-    if let Some(d) = ms(a[1].int()) {
+    if let Some(d) = a.get(1).and_then(|fr| ms(fr.int())) {
         ctx.tm.fr_timeout = Some(d);
-    }
-    tm::sync_ctx(ctx);
-    Ret::Int(1)
-}
-
-/// `t_set_fr(fr_inv)` / `KSR.tm.t_set_fr_inv(fr_inv)`: fr_timer kept.
-fn t_set_fr_inv(ctx: &mut RouteCtx<'_>, a: &[Arg<'_>]) -> Ret {
-    if let Some(d) = ms(a[0].int()) {
-        ctx.tm.fr_inv_timeout = Some(d);
     }
     tm::sync_ctx(ctx);
     Ret::Int(1)
@@ -264,7 +257,7 @@ pub static EXPORTS: &[Export] = &[
     export!("tm", "t_is_canceled", ["t_is_canceled"], [], t_is_canceled),
     export!("tm", "t_check_status", ["t_check_status"], [Str], t_check_status),
     export!("tm", "t_set_fr", ["t_set_fr"], [Int, Int], t_set_fr),
-    export!("tm", "t_set_fr_inv", ["t_set_fr"], [Int], t_set_fr_inv),
+    export!("tm", "t_set_fr_inv", ["t_set_fr"], [Int], t_set_fr),
     export!("tm", "t_reset_fr", ["t_reset_fr"], [], t_reset_fr),
     export!("tm", "t_branch_timeout", ["t_branch_timeout"], [], t_branch_timeout),
     export!("tm", "t_branch_replied", ["t_branch_replied"], [], t_branch_replied),

@@ -593,12 +593,7 @@ fn set(pv: &Pv, ctx: &mut RouteCtx<'_>, v: Value) -> Result<(), String> {
         },
         Kind::RUser => {
             let user = value_str(&v).filter(|u| !u.is_empty());
-            if uri::rewrite_ruri(ctx, |p| {
-                if user.is_none() {
-                    p.password = None;
-                }
-                p.user = user;
-            }) {
+            if uri::rewrite_ruri(ctx, |p| p.set_user(user)) {
                 Ok(())
             } else {
                 bad("this user")

@@ -37,6 +37,17 @@ impl UriParts {
     }
 }
 
+impl UriParts {
+    /// Set (or, with `None`, remove) the user part; a password goes with
+    /// a removed user.
+    pub fn set_user(&mut self, user: Option<String>) {
+        if user.is_none() {
+            self.password = None;
+        }
+        self.user = user;
+    }
+}
+
 impl std::fmt::Display for UriParts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}:", self.scheme)?;
@@ -122,10 +133,7 @@ pub fn rewrite_addr(ctx: &mut crate::route::RouteCtx<'_>, which: crate::sip::Hea
         AddrPart::Uri(u) => uri = u.trim().to_string(),
         AddrPart::User(user) => {
             let Some(mut p) = UriParts::parse(&uri) else { return false };
-            if user.is_none() {
-                p.password = None;
-            }
-            p.user = user;
+            p.set_user(user);
             uri = p.to_string();
         }
         AddrPart::Host(host) => {

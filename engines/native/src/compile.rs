@@ -14,7 +14,7 @@ use switchboard_core::exports::{self, Arg, Export, Param, Ret, RetKind};
 use switchboard_core::modules::core_fns::uri_is_myself;
 use switchboard_core::modules::xlog;
 use switchboard_core::pv::{Pv, Template};
-use switchboard_core::route::{RouteCtx, RouteType, Stop, Value};
+use switchboard_core::route::{Avps, RouteCtx, RouteType, Stop, Value};
 use switchboard_core::sip::{HeaderName, NameAddr};
 use switchboard_core::transport::Protocol;
 
@@ -688,13 +688,14 @@ impl Cx<'_> {
             },
             _ => return Err(err(&flag.origin, format!("{name}(): parameter 2 must be an avpflags name"))),
         };
-        let op = name.to_string();
+        type Op = fn(&mut Avps, &str, usize, u32) -> bool;
+        let op: Op = match name {
+            "setavpflag" => |a, n, i, b| a.set_flag(n, i, b, true),
+            "resetavpflag" => |a, n, i, b| a.set_flag(n, i, b, false),
+            _ => |a, n, i, b| a.flag_is_set(n, i, b),
+        };
         Ok(Box::new(move |_, ctx| {
-            let done = match op.as_str() {
-                "setavpflag" => ctx.avps.set_flag(&avp_name, idx, bit, true),
-                "resetavpflag" => ctx.avps.set_flag(&avp_name, idx, bit, false),
-                _ => ctx.avps.flag_is_set(&avp_name, idx, bit),
-            };
+            let done = op(&mut ctx.avps, &avp_name, idx, bit);
             let code = if done { 1 } else { -1 };
             ctx.last_ret = code;
             Ok(ops::bool_val(done))

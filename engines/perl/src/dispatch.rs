@@ -17,7 +17,7 @@ use switchboard_core::sip::Uri;
 
 use crate::ffi::{self, SbRet, SbVal, KIND_INT, KIND_OBJ, KIND_STR};
 use crate::interp::EXIT_MARK;
-use crate::shared::{self, SharedValue};
+use crate::shared;
 
 thread_local! {
     /// The context of the perl_exec/callback running on this thread.
@@ -251,14 +251,14 @@ const SUBS: &[(&str, SubFn)] = &[
     // (and value / increment).
     ("Switchboard::Shared::_fetch", |a, _| {
         let (ns, key) = shared_ns_key(a, "FETCH")?;
-        Ok(shared::fetch(&ns, &key).map_or(Out::Undef, shared_out))
+        Ok(shared::fetch(&ns, &key).map_or(Out::Undef, value_out))
     }),
     ("Switchboard::Shared::_store", |a, _| {
         let (ns, key) = shared_ns_key(a, "STORE")?;
         let value = match a.get(2) {
-            None | Some(Arg2::Undef) => SharedValue::Undef,
-            Some(Arg2::Int(i)) => SharedValue::Int(*i),
-            Some(Arg2::Str(s)) => SharedValue::Str(s.to_string()),
+            None | Some(Arg2::Undef) => Value::Null,
+            Some(Arg2::Int(i)) => Value::Int(*i),
+            Some(Arg2::Str(s)) => Value::Str(s.to_string()),
             Some(Arg2::Obj(_)) => return Err("Switchboard::Shared: only plain scalars (strings, numbers) can be stored, not a reference".into()),
         };
         shared::store_value(&ns, &key, value);
@@ -270,7 +270,7 @@ const SUBS: &[(&str, SubFn)] = &[
     }),
     ("Switchboard::Shared::_delete", |a, _| {
         let (ns, key) = shared_ns_key(a, "DELETE")?;
-        Ok(shared::delete(&ns, &key).map_or(Out::Undef, shared_out))
+        Ok(shared::delete(&ns, &key).map_or(Out::Undef, value_out))
     }),
     ("Switchboard::Shared::_clear", |a, _| {
         shared::clear(&shared_ns(a, "CLEAR")?);
@@ -497,10 +497,15 @@ fn avp_value(a: Option<&Arg2<'_>>) -> Option<Value> {
 }
 
 fn avp_get(avps: &Avps, name: &str) -> Out {
-    match avps.get(name) {
-        Some(Value::Int(i)) => Out::Int(*i),
-        Some(Value::Str(s)) => Out::Str(s.clone()),
-        _ => Out::Undef,
+    avps.get(name).cloned().map_or(Out::Undef, value_out)
+}
+
+/// A script value as Perl gets it (null: undef).
+fn value_out(v: Value) -> Out {
+    match v {
+        Value::Null => Out::Undef,
+        Value::Int(i) => Out::Int(i),
+        Value::Str(s) => Out::Str(s),
     }
 }
 
@@ -522,12 +527,4 @@ fn shared_ns_key(a: &[Arg2<'_>], op: &str) -> Result<(String, String), String> {
         None => String::new(),
     };
     Ok((ns, key))
-}
-
-fn shared_out(v: SharedValue) -> Out {
-    match v {
-        SharedValue::Undef => Out::Undef,
-        SharedValue::Int(i) => Out::Int(i),
-        SharedValue::Str(s) => Out::Str(s),
-    }
 }

@@ -3,7 +3,7 @@
 //! reset (reset_cycles) — it lives as long as the server.
 //!
 //! Keys are (namespace, key) strings; values are plain scalars: an
-//! integer, a string or undef. [`add`] increments under the lock, so
+//! integer, a string or undef (a script [`Value`], null for undef). [`add`] increments under the lock, so
 //! counters updated by several workers at once lose nothing.
 //!
 //! Perl reaches it through the `Switchboard::Shared::_*` subs (see
@@ -14,17 +14,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{LazyLock, Mutex, MutexGuard};
 
-/// A stored value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SharedValue {
-    Undef,
-    Int(i64),
-    Str(String),
-}
+use switchboard_core::route::Value;
 
 /// namespace → (key → value). A namespace's keys are kept sorted, so
 /// iteration (`keys %h`) has a stable order.
-type Store = HashMap<String, BTreeMap<String, SharedValue>>;
+type Store = HashMap<String, BTreeMap<String, Value>>;
 
 static STORE: LazyLock<Mutex<Store>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
@@ -34,11 +28,11 @@ fn store() -> MutexGuard<'static, Store> {
     STORE.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-pub fn fetch(ns: &str, key: &str) -> Option<SharedValue> {
+pub fn fetch(ns: &str, key: &str) -> Option<Value> {
     store().get(ns).and_then(|m| m.get(key)).cloned()
 }
 
-pub fn store_value(ns: &str, key: &str, value: SharedValue) {
+pub fn store_value(ns: &str, key: &str, value: Value) {
     store().entry(ns.to_string()).or_default().insert(key.to_string(), value);
 }
 
@@ -47,7 +41,7 @@ pub fn exists(ns: &str, key: &str) -> bool {
 }
 
 /// Removes the key; its value if it was there.
-pub fn delete(ns: &str, key: &str) -> Option<SharedValue> {
+pub fn delete(ns: &str, key: &str) -> Option<Value> {
     let mut s = store();
     let m = s.get_mut(ns)?;
     let old = m.remove(key);
@@ -79,12 +73,12 @@ pub fn add(ns: &str, key: &str, n: i64) -> Result<i64, String> {
     let mut s = store();
     let m = s.entry(ns.to_string()).or_default();
     let old = match m.get(key) {
-        None | Some(SharedValue::Undef) => 0,
-        Some(SharedValue::Int(i)) => *i,
-        Some(SharedValue::Str(t)) => t.trim().parse::<i64>().map_err(|_| format!("the value of '{key}' is not an integer: '{t}'"))?,
+        None | Some(Value::Null) => 0,
+        Some(Value::Int(i)) => *i,
+        Some(Value::Str(t)) => t.trim().parse::<i64>().map_err(|_| format!("the value of '{key}' is not an integer: '{t}'"))?,
     };
     let new = old.checked_add(n).ok_or_else(|| format!("adding {n} to '{key}' ({old}) overflows"))?;
-    m.insert(key.to_string(), SharedValue::Int(new));
+    m.insert(key.to_string(), Value::Int(new));
     Ok(new)
 }
 
@@ -97,14 +91,14 @@ mod tests {
         let ns = "shared-rs-unit";
         clear(ns);
         assert_eq!(fetch(ns, "a"), None);
-        store_value(ns, "a", SharedValue::Str("x".into()));
-        store_value(ns, "b", SharedValue::Int(2));
+        store_value(ns, "a", Value::Str("x".into()));
+        store_value(ns, "b", Value::Int(2));
         assert!(exists(ns, "a") && !exists(ns, "c"));
         assert_eq!(keys(ns), vec!["a", "b"]);
         assert_eq!(len(ns), 2);
         assert!(add(ns, "a", 1).is_err(), "not an integer");
         assert_eq!(add(ns, "b", 3), Ok(5));
-        assert_eq!(delete(ns, "a"), Some(SharedValue::Str("x".into())));
+        assert_eq!(delete(ns, "a"), Some(Value::Str("x".into())));
         assert_eq!(delete(ns, "a"), None);
         let threads: Vec<_> = (0..4)
             .map(|_| {
@@ -116,7 +110,7 @@ mod tests {
             })
             .collect();
         threads.into_iter().for_each(|t| t.join().unwrap());
-        assert_eq!(fetch(ns, "n"), Some(SharedValue::Int(4000)));
+        assert_eq!(fetch(ns, "n"), Some(Value::Int(4000)));
         assert_eq!(add(ns, "b", i64::MAX).unwrap_err(), "adding 9223372036854775807 to 'b' (5) overflows");
         clear(ns);
         assert_eq!(len(ns), 0);
