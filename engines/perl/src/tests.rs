@@ -64,6 +64,16 @@ sub uri_methods {
     return 1;
 }
 
+sub uri_params_present {
+    my $m = shift;
+    $m->rewrite_ruri('sip:a@h.example;maddr=10.0.0.1;ttl=5;method=INVITE;r2=on');
+    my $u = $m->getParsedRURI();
+    for my $f (qw(maddr maddr_val ttl ttl_val method method_val r2 r2_val)) {
+        put("p_$f", $u->$f());
+    }
+    return 1;
+}
+
 sub avps {
     put('add_int', Kamailio::AVP::add(10, 10));
     put('add_str', Kamailio::AVP::add("10", "ten"));
@@ -304,6 +314,25 @@ fn parsed_ruri() {
             ("u_ttl_val", "undef"),
             ("u_method", "undef"),
             ("u_r2", "undef"),
+        ];
+        for (k, v) in want {
+            assert_eq!(avp(ctx, k), v, "{k}");
+        }
+    });
+}
+
+#[test]
+fn parsed_ruri_params_maddr_ttl_method_r2() {
+    exec("perl_exec", &["uri_params_present"], INVITE, |_, ctx| {
+        let want = [
+            ("p_maddr", "maddr=10.0.0.1"),
+            ("p_maddr_val", "10.0.0.1"),
+            ("p_ttl", "ttl=5"),
+            ("p_ttl_val", "5"),
+            ("p_method", "method=INVITE"),
+            ("p_method_val", "INVITE"),
+            ("p_r2", "r2=on"),
+            ("p_r2_val", "on"),
         ];
         for (k, v) in want {
             assert_eq!(avp(ctx, k), v, "{k}");
